@@ -1,0 +1,3 @@
+"""OpenINNO Concierge."""
+
+__version__ = "0.1.0"

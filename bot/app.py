@@ -1,0 +1,151 @@
+"""Composition root: the long-lived objects and the dispatcher built from them."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.i18n import create_i18n
+from bot.metrics import Metrics
+from bot.middlewares import (
+    DbSessionMiddleware,
+    ErrorBoundaryMiddleware,
+    LocaleMiddleware,
+    ThrottlingMiddleware,
+    UserMiddleware,
+)
+from bot.middlewares.throttling import TokenBuckets
+from bot.retry import RetryMiddleware
+from bot.settings import ConfigError, Settings
+from handlers import get_routers
+from storage import migrate
+from storage.engine import SessionFactory, create_engine, create_session_factory
+from storage.fsm import SQLStorage
+from storage.users import Directory
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+@dataclass
+class Runtime:
+    """What lives as long as the process: settings, database, FSM storage, translations."""
+
+    settings: Settings
+    engine: AsyncEngine
+    factory: SessionFactory
+    storage: BaseStorage
+    events_isolation: BaseEventIsolation
+    i18n: I18n
+    metrics: Metrics = field(default_factory=Metrics)
+
+    async def close(self) -> None:
+        await self.storage.close()
+        await self.events_isolation.close()
+        await self.engine.dispose()
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    """Connect, bring the SQLite schema up to date (or check PostgreSQL's), load catalogs."""
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.sqlite_path is not None or ":memory:" in settings.database_url:
+            await migrate.upgrade(engine)
+        elif await migrate.pending(engine):
+            raise ConfigError("DATABASE_URL: the schema is out of date; run `concierge db upgrade`")
+    except ConfigError:
+        await engine.dispose()
+        raise
+    except (OSError, ConnectionError) as exc:
+        await engine.dispose()
+        raise ConfigError(f"DATABASE_URL: cannot connect ({exc})") from None
+    factory = create_session_factory(engine)
+    storage, isolation = _fsm_storage(settings, factory)
+    return Runtime(
+        settings, engine, factory, storage, isolation, create_i18n(settings.default_locale)
+    )
+
+
+def _fsm_storage(
+    settings: Settings, factory: SessionFactory
+) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        )
+        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+    return SQLStorage(factory), SimpleEventIsolation()
+
+
+def create_bot(settings: Settings, token: str | None = None) -> Bot:
+    token = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
+    if not token:
+        raise ConfigError("BOT_TOKEN: not set")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_dispatcher(
+    runtime: Runtime, *, clock: Callable[[], float] = time.monotonic
+) -> Dispatcher:
+    """The one dispatcher: production, the demo and the tests all build it here."""
+    settings = runtime.settings
+    directory = Directory(admin_ids=settings.admin_ids, clock=clock)
+    dispatcher = Dispatcher(
+        storage=runtime.storage,
+        events_isolation=runtime.events_isolation,
+        settings=settings,
+        directory=directory,
+        session_factory=runtime.factory,
+        metrics=runtime.metrics,
+        i18n=runtime.i18n,
+    )
+    buckets = TokenBuckets(settings.throttle_rate, settings.throttle_burst, clock)
+    update = dispatcher.update
+    update.outer_middleware(ErrorBoundaryMiddleware(runtime.i18n, runtime.factory, runtime.metrics))
+    update.outer_middleware(ThrottlingMiddleware(buckets, runtime.i18n, directory, runtime.metrics))
+    update.outer_middleware(DbSessionMiddleware(runtime.factory))
+    update.outer_middleware(UserMiddleware(directory))
+    update.outer_middleware(LocaleMiddleware(runtime.i18n))
+    dispatcher.include_routers(*get_routers())
+    dispatcher.startup.register(publish_commands)
+    dispatcher.shutdown.register(_drain)
+    return dispatcher
+
+
+async def publish_commands(bot: Bot, i18n: I18n) -> None:
+    """The command menu in every language; Telegram being unreachable here is not fatal."""
+    for locale in (None, *i18n.available_locales):
+        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+            commands = [
+                BotCommand(command="start", description=i18n.gettext("Main menu")),
+                BotCommand(command="help", description=i18n.gettext("What I can do")),
+                BotCommand(command="language", description=i18n.gettext("Change language")),
+                BotCommand(command="cancel", description=i18n.gettext("Stop the current action")),
+            ]
+        try:
+            await bot.set_my_commands(commands, language_code=locale)
+        except TelegramAPIError as exc:
+            log.warning("could not publish commands for %s: %s", locale or "default", exc)
+
+
+async def _drain(metrics: Metrics) -> None:
+    if not await metrics.drained(SHUTDOWN_GRACE_SECONDS):
+        log.warning("shutting down with %d updates still in flight", metrics.in_flight)

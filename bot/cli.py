@@ -1,0 +1,115 @@
+"""`concierge`: run the bot, try it in the sandbox demo, migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.settings import ConfigError, Settings, load_settings
+
+NO_TOKEN = """\
+BOT_TOKEN is not set.
+To run the real bot, create one with @BotFather in Telegram (/newbot) and start with
+    BOT_TOKEN=123456789:AAE... concierge run
+To try the bot right now without a token or internet, run
+    concierge demo"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="concierge",
+        description="OpenINNO Concierge, the Telegram front desk of a pre-incubation programme. "
+        "Without a command: the bot when BOT_TOKEN is set, otherwise the sandbox demo.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "run",
+        help="run the bot (long polling; webhook mode when WEBHOOK_URL is set)",
+        description="Run the bot: long polling, or a webhook server when WEBHOOK_URL is set.",
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="chat with the bot in the terminal through a local sandbox Telegram",
+        description="Start a local sandbox Telegram, run the bot against it and chat in the "
+        "terminal: press a button with [N], switch person with /as entrepreneur|coach|admin.",
+    )
+    demo.add_argument(
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help="run the conversation in FILE and print the transcript",
+    )
+    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser(
+        "upgrade",
+        help="apply the migrations up to the newest",
+        description="Apply the database migrations up to the newest.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"concierge: configuration error: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or ("run" if settings.bot_token else "demo")
+    logging.basicConfig(
+        level=settings.log_level if command != "demo" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if command == "run":
+            return _run(settings)
+        if command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(settings, _read_script(getattr(args, "script", None))))
+        return asyncio.run(_upgrade(settings))
+    except ConfigError as exc:
+        print(f"concierge: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _read_script(path: Path | None) -> list[str] | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--script: cannot read {path} ({exc})") from None
+
+
+def _run(settings: Settings) -> int:
+    if settings.bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from bot.service import serve
+
+    asyncio.run(serve(settings))
+    return 0
+
+
+async def _upgrade(settings: Settings) -> int:
+    from storage.engine import create_engine
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    print("database is up to date")
+    return 0

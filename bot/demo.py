@@ -1,0 +1,122 @@
+"""`concierge demo`: the real bot against the local sandbox Telegram, chatted with in a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+
+from bot.app import Runtime, create_bot, create_dispatcher, open_runtime
+from bot.sandbox.chat import TerminalChat
+from bot.sandbox.client import SandboxUser
+from bot.sandbox.server import SandboxServer
+from bot.settings import Settings
+from storage.engine import unit_of_work
+from storage.users import Profile, set_roles, touch
+
+DEMO_TOKEN = "123456789:SANDBOX-demo-token"
+
+
+@dataclass(frozen=True)
+class Persona:
+    role: str
+    user_id: int
+    first_name: str
+    language_code: str
+
+
+PERSONAS = (
+    Persona("entrepreneur", 1001, "Anna", "en"),
+    Persona("coach", 2001, "Mikko", "fi"),
+    Persona("admin", 3001, "Olga", "ru"),
+)
+
+
+class _ErrorCounter(logging.Handler):
+    """Counts what the bot logged as errors, so a scripted demo can fail on them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@asynccontextmanager
+async def sandboxed_bot(settings: Settings) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
+    """The sandbox, and the bot polling it over HTTP until the block ends."""
+    async with SandboxServer() as server:
+        settings = settings.model_copy(
+            update={"telegram_api_url": server.url, "webhook_url": None, "redis_url": None}
+        )
+        runtime = await open_runtime(settings)
+        bot = create_bot(settings, DEMO_TOKEN)
+        dispatcher = create_dispatcher(runtime)
+        polling = asyncio.create_task(_poll(dispatcher, bot))
+        try:
+            yield server, runtime
+        finally:
+            if not polling.done():
+                await dispatcher.stop_polling()
+            await polling
+            await runtime.close()
+
+
+async def _poll(dispatcher: Dispatcher, bot: Bot) -> None:
+    # One update at a time, so the sandbox knows exactly when the bot has finished answering.
+    await dispatcher.start_polling(
+        bot, handle_as_tasks=False, handle_signals=False, polling_timeout=1
+    )
+
+
+async def seed(runtime: Runtime) -> None:
+    """The demo people: the coach is a coach, the admin an admin."""
+    async with unit_of_work(runtime.factory) as session:
+        for persona in PERSONAS:
+            await touch(
+                session,
+                Profile(persona.user_id, persona.first_name, None, None),
+                is_admin=persona.role == "admin",
+            )
+        coach = next(p for p in PERSONAS if p.role == "coach")
+        await set_roles(session, coach.user_id, is_coach=True)
+
+
+async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
+    """Chat in the terminal, or play `script` (one action a line); the exit code."""
+    errors = _ErrorCounter()
+    logging.getLogger().addHandler(errors)
+    with tempfile.TemporaryDirectory(prefix="concierge-demo-") as folder:
+        admin_ids = settings.admin_ids | {p.user_id for p in PERSONAS if p.role == "admin"}
+        demo_settings = settings.model_copy(
+            update={
+                "database_url": f"sqlite+aiosqlite:///{folder}/demo.db",
+                "admin_ids": admin_ids,
+                # a script types faster than any person: no flood control in the demo
+                "throttle_rate": 1000.0,
+                "throttle_burst": 1000,
+            }
+        )
+        async with sandboxed_bot(demo_settings) as (server, runtime):
+            await seed(runtime)
+            people: dict[str, SandboxUser] = {
+                p.role: server.user(p.user_id, p.first_name, language_code=p.language_code)
+                for p in PERSONAS
+            }
+            chat = TerminalChat(server, people)
+            if script is None:
+                await chat.run_interactive()
+                code = 0
+            else:
+                code = await chat.run_script(script)
+    if errors.count:
+        print(f"concierge demo: the bot logged {errors.count} error(s)", file=sys.stderr)
+        return code or 1
+    return code

@@ -1,0 +1,71 @@
+"""Error boundary: a failing update is logged with its id and answered politely."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.types import TelegramObject, Update
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.metrics import Metrics
+from storage.engine import SessionFactory, unit_of_work
+from storage.users import mark_blocked
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBoundaryMiddleware(BaseMiddleware):
+    """Never lets an exception reach the user as silence or a traceback."""
+
+    def __init__(self, i18n: I18n, factory: SessionFactory, metrics: Metrics) -> None:
+        self.i18n = i18n
+        self.factory = factory
+        self.metrics = metrics
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        self.metrics.started()
+        try:
+            return await handler(event, data)
+        except TelegramForbiddenError:
+            await self._blocked(data)
+        except Exception:
+            self.metrics.errors_total += 1
+            update_id = event.update_id if isinstance(event, Update) else None
+            log.exception("update %s failed", update_id)
+            await self._apologise(event, data)
+        finally:
+            self.metrics.finished()
+        return None
+
+    async def _blocked(self, data: dict[str, Any]) -> None:
+        user = data.get("event_from_user")
+        if user is None:
+            return
+        log.info("user %s blocked the bot", user.id)
+        async with unit_of_work(self.factory) as session:
+            await mark_blocked(session, user.id)
+
+    async def _apologise(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        bot: Bot | None = data.get("bot")
+        if bot is None or not isinstance(event, Update):
+            return
+        locale = data.get("locale", self.i18n.default_locale)
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            text = _("Sorry, something went wrong on our side. Please try again.")
+        try:
+            if event.callback_query is not None:
+                await event.callback_query.answer(text, show_alert=True)
+            elif event.message is not None:
+                await bot.send_message(event.message.chat.id, text)
+        except TelegramAPIError:
+            log.warning("could not tell update %s about the failure", event.update_id)

@@ -1,0 +1,73 @@
+"""Long polling and webhook serving of one dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import Runtime
+from storage.engine import ping
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+async def run_polling(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Long polling until SIGTERM/SIGINT; in-flight updates finish before the exit."""
+    await bot.delete_webhook()
+    await dispatcher.start_polling(bot, polling_timeout=30)
+
+
+def create_web_app(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> web.Application:
+    """aiohttp app: the webhook (secret checked), /healthz and /metrics."""
+    settings = runtime.settings
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        database = await ping(runtime.engine)
+        return web.json_response(
+            {"ok": database, "database": database}, status=200 if database else 503
+        )
+
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(text=runtime.metrics.render(), content_type="text/plain")
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
+    setup_application(app, dispatcher, bot=bot)
+
+    async def announce(_app: web.Application) -> None:
+        await bot.set_webhook(
+            f"{settings.webhook_url}{WEBHOOK_PATH}",
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+
+    app.on_startup.append(announce)
+    return app
+
+
+async def run_webhook(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> None:
+    """Serve the webhook until SIGTERM/SIGINT, then stop taking requests and drain."""
+    runner = web.AppRunner(create_web_app(runtime, bot, dispatcher))
+    await runner.setup()
+    site = web.TCPSite(runner, runtime.settings.web_host, runtime.settings.web_port)
+    await site.start()
+    log.info("webhook listening on %s:%s", runtime.settings.web_host, runtime.settings.web_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,1 @@
+"""What the bot says: UI catalogs (`locales/`), and later the knowledge base and seed data."""

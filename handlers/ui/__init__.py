@@ -1,0 +1,1 @@
+"""Widgets shared by the conversations: menus, language picker, filters."""

@@ -1,0 +1,49 @@
+"""Inline keyboards of the main menu, the settings and the language picker."""
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.ui.callbacks import LanguageCB, Locale, MenuAction, MenuCB
+
+# A language is always offered under its own name, whatever the current locale.
+LANGUAGE_NAMES = {Locale.EN: "🇬🇧 English", Locale.RU: "🇷🇺 Русский", Locale.FI: "🇫🇮 Suomi"}
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    entries = (
+        (MenuAction.ASK, _("Ask a question")),
+        (MenuAction.DESK, _("Book a desk")),
+        (MenuAction.COACH, _("Book a coach")),
+        (MenuAction.EVENTS, _("Events")),
+        (MenuAction.BOOKINGS, _("My bookings")),
+        (MenuAction.SETTINGS, _("Settings")),
+    )
+    for action, label in entries:
+        builder.button(text=label, callback_data=MenuCB(action=action))
+    return builder.adjust(2).as_markup()
+
+
+def language_picker() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for locale, name in LANGUAGE_NAMES.items():
+        builder.button(text=name, callback_data=LanguageCB(locale=locale))
+    return builder.adjust(3).as_markup()
+
+
+def settings_menu(current: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    language = LANGUAGE_NAMES.get(current, current)  # type: ignore[call-overload]
+    builder.button(
+        text=_("Language: {language}").format(language=language),
+        callback_data=MenuCB(action=MenuAction.SETTINGS_LANGUAGE),
+    )
+    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
+    return builder.adjust(1).as_markup()
+
+
+def back_to_menu() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
+    return builder.as_markup()

@@ -1,0 +1,1 @@
+"""Time: APScheduler only times the jobs; the database says what is due."""

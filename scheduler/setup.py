@@ -1,0 +1,40 @@
+"""The scheduler of one bot process and its housekeeping job."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, timedelta
+
+from aiogram.fsm.storage.base import BaseStorage
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from storage.fsm import SQLStorage
+
+log = logging.getLogger(__name__)
+IDLE_CONVERSATION = timedelta(days=30)
+
+
+def create_scheduler(storage: BaseStorage) -> AsyncIOScheduler:
+    """A UTC scheduler whose jobs coalesce missed runs instead of piling them up."""
+    scheduler = AsyncIOScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    if isinstance(storage, SQLStorage):
+        scheduler.add_job(
+            purge_idle_conversations,
+            IntervalTrigger(hours=6, timezone=UTC),
+            args=[storage],
+            id="purge_idle_conversations",
+            replace_existing=True,
+        )
+    return scheduler
+
+
+async def purge_idle_conversations(storage: SQLStorage) -> int:
+    """Forget flows abandoned for a month, so a user returning then starts afresh."""
+    removed = await storage.purge_idle(IDLE_CONVERSATION)
+    if removed:
+        log.info("forgot %d abandoned conversations", removed)
+    return removed

@@ -1,0 +1,1 @@
+"""The model: tables, the operations that keep them consistent, migrations."""

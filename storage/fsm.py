@@ -1,0 +1,120 @@
+"""Conversation state (aiogram FSM) kept in SQL, so a flow survives a restart."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from sqlalchemy import String, Text, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, utcnow
+from storage.engine import SessionFactory, unit_of_work
+
+_Record = tuple[str | None, dict[str, Any]]
+
+
+class FSMRecord(Base):
+    __tablename__ = "fsm_records"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SQLStorage(BaseStorage):
+    """FSM storage on the bot's own database.
+
+    Reads are served from a bounded in-process cache that every write goes through, so an
+    update that changes no state costs no query. One bot process owns its conversations;
+    several instances share state through Redis (`REDIS_URL`) instead.
+    """
+
+    def __init__(
+        self,
+        factory: SessionFactory,
+        *,
+        key_builder: KeyBuilder | None = None,
+        cache_size: int = 50_000,
+    ) -> None:
+        self._factory = factory
+        self._keys = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self._cache: OrderedDict[str, _Record] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def _load(self, key: str) -> _Record:
+        record = self._cache.get(key)
+        if record is not None:
+            self._cache.move_to_end(key)
+            return record
+        async with self._factory() as session:
+            row = await session.get(FSMRecord, key)
+        record = (row.state, json.loads(row.data)) if row else (None, {})
+        self._remember(key, record)
+        return record
+
+    def _remember(self, key: str, record: _Record) -> None:
+        self._cache[key] = record
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _store(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        async with unit_of_work(self._factory) as session:
+            if state is None and not data:
+                await session.execute(delete(FSMRecord).where(FSMRecord.key == key))
+            else:
+                dialect = session.get_bind().dialect.name
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                values = {"state": state, "data": json.dumps(data), "updated_at": utcnow()}
+                statement = insert(FSMRecord).values(key=key, **values)
+                await session.execute(
+                    statement.on_conflict_do_update(index_elements=[FSMRecord.key], set_=values)
+                )
+        self._remember(key, (state, data))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = self._keys.build(key)
+        new_state = state.state if isinstance(state, State) else state
+        current_state, data = await self._load(name)
+        if new_state != current_state:
+            await self._store(name, new_state, data)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._load(self._keys.build(key)))[0]
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        name = self._keys.build(key)
+        state, current = await self._load(name)
+        new_data = dict(data)
+        json.dumps(new_data)  # refuse what cannot be stored before anything changes
+        if new_data != current:
+            await self._store(name, state, new_data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return dict((await self._load(self._keys.build(key)))[1])
+
+    async def purge_idle(self, older_than: timedelta) -> int:
+        """Forget conversations nobody touched for `older_than`; returns how many."""
+        async with unit_of_work(self._factory) as session:
+            result = await session.execute(
+                delete(FSMRecord).where(FSMRecord.updated_at < utcnow() - older_than)
+            )
+        self._cache.clear()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def close(self) -> None:
+        self._cache.clear()

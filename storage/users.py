@@ -1,0 +1,160 @@
+"""People who talk to the bot: the table and what may be done to it."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, String, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_coach: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What Telegram tells about a person with every update."""
+
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What handlers need to know about the user of an update."""
+
+    id: int
+    locale: str | None
+    is_admin: bool
+    is_coach: bool
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(User)
+
+
+async def touch(session: AsyncSession, profile: Profile, *, is_admin: bool) -> Person:
+    """Create the user on first contact, refresh the profile and last_seen_at otherwise."""
+    now = utcnow()
+    values = {
+        "first_name": profile.first_name[:128],
+        "last_name": (profile.last_name or None) and profile.last_name[:128],
+        "username": profile.username,
+        "last_seen_at": now,
+        "blocked_at": None,
+    }
+    statement = _insert(session).values(id=profile.id, created_at=now, is_admin=is_admin, **values)
+    statement = statement.on_conflict_do_update(index_elements=[User.id], set_=values)
+    await session.execute(statement)
+    user = (await session.execute(select(User).where(User.id == profile.id))).scalar_one()
+    return Person(user.id, user.locale, user.is_admin or is_admin, user.is_coach)
+
+
+async def get_person(session: AsyncSession, user_id: int) -> Person | None:
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    return Person(user.id, user.locale, user.is_admin, user.is_coach)
+
+
+async def set_locale(session: AsyncSession, user_id: int, locale: str) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(locale=locale))
+
+
+async def set_roles(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    is_admin: bool | None = None,
+    is_coach: bool | None = None,
+) -> None:
+    values = {
+        key: value
+        for key, value in (("is_admin", is_admin), ("is_coach", is_coach))
+        if value is not None
+    }
+    if values:
+        await session.execute(update(User).where(User.id == user_id).values(**values))
+
+
+async def mark_blocked(session: AsyncSession, user_id: int) -> None:
+    """Telegram said the user blocked the bot: stop writing to them until they come back."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.blocked_at.is_(None))
+        .values(blocked_at=utcnow())
+    )
+
+
+class Directory:
+    """Who is who, cached so that an ordinary update costs no query.
+
+    A person is written on first contact, when their Telegram profile changes, and at most
+    once per `refresh` seconds otherwise (that keeps `last_seen_at` honest to within it).
+    """
+
+    def __init__(
+        self,
+        *,
+        admin_ids: Iterable[int] = (),
+        refresh: float = 300.0,
+        size: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.admin_ids = frozenset(admin_ids)
+        self._refresh = refresh
+        self._size = size
+        self._clock = clock
+        self._cache: OrderedDict[int, tuple[Person, Profile, float]] = OrderedDict()
+
+    async def resolve(self, session: AsyncSession, profile: Profile) -> Person:
+        now = self._clock()
+        cached = self._cache.get(profile.id)
+        if cached is not None and cached[1] == profile and now - cached[2] < self._refresh:
+            return cached[0]
+        person = await touch(session, profile, is_admin=profile.id in self.admin_ids)
+        self._cache[profile.id] = (person, profile, now)
+        self._cache.move_to_end(profile.id)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return person
+
+    async def set_locale(self, session: AsyncSession, person: Person, locale: str) -> Person:
+        """Store the user's language and answer with it from now on."""
+        await set_locale(session, person.id, locale)
+        updated = replace(person, locale=locale)
+        if (cached := self._cache.get(person.id)) is not None:
+            self._cache[person.id] = (updated, cached[1], cached[2])
+        return updated
+
+    def cached(self, user_id: int) -> Person | None:
+        """The person as last seen, without a query (None when not in the cache)."""
+        entry = self._cache.get(user_id)
+        return entry[0] if entry else None
+
+    def forget(self, user_id: int) -> None:
+        """Drop the cached person, so the next update reads them again."""
+        self._cache.pop(user_id, None)
