@@ -119,7 +119,9 @@ def create_dispatcher(
     )
     buckets = TokenBuckets(settings.throttle_rate, settings.throttle_burst, clock)
     update = dispatcher.update
-    update.outer_middleware(ErrorBoundaryMiddleware(runtime.i18n, runtime.factory, runtime.metrics))
+    update.outer_middleware(
+        ErrorBoundaryMiddleware(runtime.i18n, runtime.factory, directory, runtime.metrics)
+    )
     update.outer_middleware(ThrottlingMiddleware(buckets, runtime.i18n, directory, runtime.metrics))
     update.outer_middleware(DbSessionMiddleware(runtime.factory))
     update.outer_middleware(UserMiddleware(directory))

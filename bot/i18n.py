@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
+from aiogram.types import User
 from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 import content
+from storage.users import Person
 
 LOCALES_DIR = Path(content.__file__).with_name("locales")
 DOMAIN = "messages"
@@ -58,3 +60,12 @@ def pick_locale(language_code: str | None, available: tuple[str, ...], default: 
         if base in available:
             return base
     return default
+
+
+def locale_hint(i18n: I18n, user: User | None, person: Person | None) -> str:
+    """The locale to answer in: the user's choice, else Telegram's hint, else the default."""
+    if person is not None and person.locale in i18n.available_locales:
+        return person.locale
+    return pick_locale(
+        user.language_code if user else None, i18n.available_locales, i18n.default_locale
+    )

@@ -12,9 +12,10 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import locale_hint
 from bot.metrics import Metrics
 from storage.engine import SessionFactory, unit_of_work
-from storage.users import mark_blocked
+from storage.users import Directory, mark_blocked
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 class ErrorBoundaryMiddleware(BaseMiddleware):
     """Never lets an exception reach the user as silence or a traceback."""
 
-    def __init__(self, i18n: I18n, factory: SessionFactory, metrics: Metrics) -> None:
+    def __init__(
+        self, i18n: I18n, factory: SessionFactory, directory: Directory, metrics: Metrics
+    ) -> None:
         self.i18n = i18n
+        self.directory = directory
         self.factory = factory
         self.metrics = metrics
 
@@ -59,7 +63,9 @@ class ErrorBoundaryMiddleware(BaseMiddleware):
         bot: Bot | None = data.get("bot")
         if bot is None or not isinstance(event, Update):
             return
-        locale = data.get("locale", self.i18n.default_locale)
+        user = data.get("event_from_user")
+        person = self.directory.cached(user.id) if user else None
+        locale = data.get("locale") or locale_hint(self.i18n, user, person)
         with self.i18n.context(), self.i18n.use_locale(locale):
             text = _("Sorry, something went wrong on our side. Please try again.")
         try:

@@ -14,7 +14,7 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import pick_locale
+from bot.i18n import locale_hint
 from bot.metrics import Metrics
 from storage.users import Directory
 
@@ -94,10 +94,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         return None
 
     async def _slow_down(self, event: Update, user: User, bot: Bot) -> None:
-        person = self.directory.cached(user.id)
-        locale = (person and person.locale) or pick_locale(
-            user.language_code, self.i18n.available_locales, self.i18n.default_locale
-        )
+        locale = locale_hint(self.i18n, user, self.directory.cached(user.id))
         with self.i18n.context(), self.i18n.use_locale(locale):
             text = _("You are sending messages too fast. Please wait a moment.")
         if event.callback_query is not None:

@@ -1,0 +1,109 @@
+"""Fixtures: the real dispatcher on SQLite, and on PostgreSQL + Redis when TEST_* URLs are set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import text
+
+from bot.app import Runtime, create_dispatcher, open_runtime
+from bot.sandbox.recording import ChatClient, RecordingSession
+from bot.settings import Settings, load_settings
+from storage.engine import create_engine
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not (POSTGRES_URL and REDIS_URL), reason="TEST_DATABASE_URL/TEST_REDIS_URL not set"
+        ),
+    ),
+]
+
+
+class FakeClock:
+    """A monotonic clock that moves `step` seconds each time it is read (0 freezes it)."""
+
+    def __init__(self, step: float = 1.0) -> None:
+        self.now = 1000.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def reset_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    await redis.flushdb()
+    await redis.aclose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings of a fresh, empty database (and Redis FSM storage on the PostgreSQL run)."""
+    if request.param == "postgresql":
+        assert POSTGRES_URL and REDIS_URL
+        await reset_postgres(POSTGRES_URL)
+        await reset_redis(REDIS_URL)
+        from storage.migrate import upgrade
+
+        engine = create_engine(POSTGRES_URL)
+        await upgrade(engine)
+        await engine.dispose()
+        return load_settings(database_url=POSTGRES_URL, redis_url=REDIS_URL, admin_ids="3001")
+    return load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/test.db", redis_url=None, admin_ids="3001"
+    )
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    runtime = await open_runtime(settings)
+    yield runtime
+    await runtime.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def dispatcher(runtime: Runtime, clock: FakeClock) -> Dispatcher:
+    return create_dispatcher(runtime, clock=clock)
+
+
+@pytest.fixture
+def bot() -> Bot:
+    return Bot("42:TEST", session=RecordingSession())
+
+
+@pytest.fixture
+def person(dispatcher: Dispatcher, bot: Bot) -> Callable[..., ChatClient]:
+    """Make a person chatting with the dispatcher: person(user_id, language_code=...)."""
+
+    def make(user_id: int = 1001, **kwargs: object) -> ChatClient:
+        return ChatClient(dispatcher, bot, user_id, **kwargs)  # type: ignore[arg-type]
+
+    return make

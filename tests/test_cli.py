@@ -1,0 +1,79 @@
+"""The command line: help, version, configuration errors and the missing token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.settings import ConfigError, load_settings
+
+
+def concierge(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version() -> None:
+    result = concierge("--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"concierge {__version__}")
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["db"], ["db", "upgrade"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = concierge(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: concierge")
+
+
+def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
+    result = concierge("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+    assert "concierge demo" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("BOT_TOKEN", "not-a-token"), ("WEB_PORT", "eighty"), ("ADMIN_IDS", "alice"),
+     ("DEFAULT_LOCALE", "de"), ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD")],
+)  # fmt: skip
+def test_a_bad_setting_is_one_clear_line_and_exit_code_2(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    result = concierge("run", env={variable: value}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"concierge: configuration error: {variable}:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("ADMIN_IDS=5, 6\nDEFAULT_LOCALE=fi\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in ("ADMIN_IDS", "DEFAULT_LOCALE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.admin_ids, settings.default_locale) == (frozenset({5, 6}), "fi")
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_URL: must start with http"):
+        load_settings(webhook_url="example.org")
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
+    result = concierge("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "fresh.db").stat().st_size > 0

@@ -1,0 +1,111 @@
+"""Storage rules without Telegram: times in UTC, users, the cached directory, FSM records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event, select
+
+from bot.app import Runtime
+from storage.engine import unit_of_work
+from storage.fsm import FSMRecord, SQLStorage
+from storage.users import Directory, Profile, User, mark_blocked, touch
+from tests.conftest import FakeClock
+
+ANNA = Profile(1001, "Anna", "Virtanen", "anna_v")
+
+
+async def test_times_are_stored_and_read_as_aware_utc(runtime: Runtime) -> None:
+    helsinki_noon = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=3)))
+    async with unit_of_work(runtime.factory) as session:
+        await touch(session, ANNA, is_admin=False)
+        user = await session.get(User, ANNA.id)
+        assert user is not None
+        user.blocked_at = helsinki_noon
+    async with runtime.factory() as session:
+        stored = (await session.execute(select(User.blocked_at))).scalar_one()
+    assert stored == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    assert stored.tzinfo is not None
+
+
+async def test_naive_datetimes_are_refused(runtime: Runtime) -> None:
+    with pytest.raises(Exception, match="naive datetimes"):
+        async with unit_of_work(runtime.factory) as session:
+            await touch(session, ANNA, is_admin=False)
+            user = await session.get(User, ANNA.id)
+            assert user is not None
+            user.blocked_at = datetime(2026, 1, 1)
+
+
+async def test_touch_creates_then_refreshes_the_profile(runtime: Runtime) -> None:
+    async with unit_of_work(runtime.factory) as session:
+        first = await touch(session, ANNA, is_admin=True)
+        await mark_blocked(session, ANNA.id)
+    async with unit_of_work(runtime.factory) as session:
+        await touch(session, Profile(ANNA.id, "Anna", None, "anna_new"), is_admin=False)
+    async with runtime.factory() as session:
+        user = await session.get(User, ANNA.id)
+    assert first.is_admin
+    assert user is not None
+    assert (user.username, user.last_name, user.blocked_at) == ("anna_new", None, None)
+    assert user.is_admin, "being an admin is not taken away by a later contact"
+
+
+async def test_directory_writes_only_when_something_changed(runtime: Runtime) -> None:
+    clock = FakeClock(step=0.0)
+    directory = Directory(refresh=300, clock=clock)
+    writes: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            writes.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    for _ in range(5):
+        async with unit_of_work(runtime.factory) as session:
+            await directory.resolve(session, ANNA)
+    assert len(writes) == 1, "first contact only"
+    async with unit_of_work(runtime.factory) as session:
+        await directory.resolve(session, Profile(ANNA.id, "Anna", "Virtanen", "renamed"))
+    clock.advance(301)
+    async with unit_of_work(runtime.factory) as session:
+        await directory.resolve(session, Profile(ANNA.id, "Anna", "Virtanen", "renamed"))
+    assert len(writes) == 3, "a profile change and a stale last_seen_at each write once"
+
+
+async def test_sql_fsm_storage_survives_a_new_instance(runtime: Runtime) -> None:
+    if not isinstance(runtime.storage, SQLStorage):
+        pytest.skip("this run keeps conversations in Redis")
+    key = StorageKey(bot_id=42, chat_id=7, user_id=7)
+    first = SQLStorage(runtime.factory)
+    await first.set_state(key, "Booking:choose_day")
+    await first.update_data(key, {"location": "lpr", "day": "2026-12-01"})
+    second = SQLStorage(runtime.factory)
+    assert await second.get_state(key) == "Booking:choose_day"
+    assert await second.get_data(key) == {"location": "lpr", "day": "2026-12-01"}
+    await second.set_state(key, None)
+    await second.set_data(key, {})
+    async with runtime.factory() as session:
+        assert (await session.execute(select(FSMRecord))).first() is None
+
+
+async def test_fsm_data_that_cannot_be_stored_changes_nothing(runtime: Runtime) -> None:
+    if not isinstance(runtime.storage, SQLStorage):
+        pytest.skip("this run keeps conversations in Redis")
+    key = StorageKey(bot_id=42, chat_id=8, user_id=8)
+    await runtime.storage.set_data(key, {"ok": 1})
+    with pytest.raises(TypeError):
+        await runtime.storage.set_data(key, {"when": datetime.now(UTC)})
+    assert await SQLStorage(runtime.factory).get_data(key) == {"ok": 1}
+
+
+async def test_idle_conversations_are_purged(runtime: Runtime) -> None:
+    if not isinstance(runtime.storage, SQLStorage):
+        pytest.skip("this run keeps conversations in Redis")
+    key = StorageKey(bot_id=42, chat_id=9, user_id=9)
+    await runtime.storage.set_state(key, "Booking:confirm")
+    assert await runtime.storage.purge_idle(timedelta(days=30)) == 0
+    assert await runtime.storage.purge_idle(timedelta(seconds=-1)) == 1
+    assert await runtime.storage.get_state(key) is None
