@@ -24,8 +24,14 @@ async def run_polling(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> Non
     await dispatcher.start_polling(bot, polling_timeout=30)
 
 
-def create_web_app(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> web.Application:
-    """aiohttp app: the webhook (secret checked), /healthz and /metrics."""
+def create_web_app(
+    runtime: Runtime, bot: Bot, dispatcher: Dispatcher, *, handle_in_background: bool = True
+) -> web.Application:
+    """aiohttp app: the webhook (secret checked), /healthz and /metrics.
+
+    Updates are acknowledged at once and handled in the background, as Telegram prefers;
+    `handle_in_background=False` answers only after handling (the sandbox tests use it).
+    """
     settings = runtime.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
@@ -41,7 +47,9 @@ def create_web_app(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> web.Ap
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
+    SimpleRequestHandler(
+        dispatcher, bot, secret_token=secret, handle_in_background=handle_in_background
+    ).register(app, path=WEBHOOK_PATH)
     setup_application(app, dispatcher, bot=bot)
 
     async def announce(_app: web.Application) -> None:

@@ -58,6 +58,7 @@ class ErrorBoundaryMiddleware(BaseMiddleware):
         log.info("user %s blocked the bot", user.id)
         async with unit_of_work(self.factory) as session:
             await mark_blocked(session, user.id)
+        self.directory.forget(user.id)  # their next message clears the mark
 
     async def _apologise(self, event: TelegramObject, data: dict[str, Any]) -> None:
         bot: Bot | None = data.get("bot")

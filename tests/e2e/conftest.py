@@ -1,0 +1,26 @@
+"""The real bot polling the sandbox Telegram over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from bot.app import Runtime
+from bot.demo import sandboxed_bot
+from bot.sandbox import SandboxServer
+from bot.settings import Settings
+
+
+@pytest.fixture
+async def live(settings: Settings) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
+    async with sandboxed_bot(settings) as (server, runtime):
+        yield server, runtime
+
+
+async def until(server: SandboxServer, condition: Callable[[], bool], within: float = 10) -> None:
+    """Wait for the sandbox to reach `condition` (woken by its changes, not by polling)."""
+    async with asyncio.timeout(within):
+        while not condition():
+            await server.state.wait_change(within)
