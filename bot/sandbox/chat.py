@@ -1,0 +1,192 @@
+"""A terminal chat with the bot through the sandbox, scripted or interactive."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.sandbox.client import SandboxUser
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.views import SandboxMessage
+
+PRESS_INDEX = re.compile(r"^(?:press\s+(\d+)|\[(\d+)\])$", re.IGNORECASE)
+PRESS_LABEL = re.compile(r"""^press\s+(["'])(.+)\1$""", re.IGNORECASE)
+BARE_NUMBER = re.compile(r"^\d+$")
+SWITCH = re.compile(r"^/as(?:\s+(\S*))?$")
+INDENT = "     "
+
+
+class TerminalChat:
+    """Chat with the bot as one of several personas and print what changes."""
+
+    def __init__(
+        self,
+        server: SandboxServer,
+        personas: dict[str, SandboxUser],
+        *,
+        out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr,
+        idle_timeout: float = 10.0,
+        settle: float = 0.0,
+    ) -> None:
+        if not personas:
+            raise ValueError("at least one persona is needed")
+        self.server = server
+        self.personas = personas
+        self.out = out
+        self.err = err
+        self.idle_timeout = idle_timeout
+        self.settle = settle
+        self.role = next(iter(personas))
+        self.failed = False
+        self._seen: dict[int, dict[int, int]] = {}
+        self._toasts_seen: dict[int, int] = {}
+        self._errors_seen = len(server.errors)
+        for user in personas.values():
+            self._mark_seen(user)
+
+    @property
+    def user(self) -> SandboxUser:
+        """The persona currently chatting."""
+        return self.personas[self.role]
+
+    async def run_script(self, lines: Iterable[str]) -> int:
+        """Play actions line by line; returns 1 on a failed press, bot error or timeout."""
+        for raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if line.startswith("#"):
+                self._print(line)
+                continue
+            if not await self.perform(line):
+                return 1
+        return 1 if self.failed else 0
+
+    async def run_interactive(self) -> int:
+        """Read actions from stdin until /quit or end of input."""
+        banner = self.banner()
+        self._print(banner)
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{self.role}> ")
+            except EOFError:
+                break
+            line = line.strip()
+            if line in ("/quit", "/exit"):
+                break
+            if line == "/help":
+                self._print(banner)
+            elif line:
+                await self.perform(f"press {line}" if BARE_NUMBER.match(line) else line)
+        return 0
+
+    def banner(self) -> str:
+        """The one-line help shown at the start of an interactive session."""
+        roles = "|".join(self.personas)
+        return f"Type a message, [N] to press a button, /as {roles}, /quit"
+
+    async def perform(self, line: str) -> bool:
+        """Run one action and print its outcome; False when the script cannot go on."""
+        switch = SWITCH.match(line)
+        if switch:
+            return self._switch(switch.group(1) or "")
+        index, label = PRESS_INDEX.match(line), PRESS_LABEL.match(line)
+        try:
+            if index or label:
+                target: int | str = int(index.group(1) or index.group(2)) if index else ""
+                if label:
+                    target = label.group(2)
+                _, button = self.user.find_button(target)
+                self._print(f"you: [pressed] {button.text}")
+                await self.user.press(target)
+            else:
+                self._print(f"you: {line}")
+                await self.user.send(line)
+        except (LookupError, RuntimeError) as error:
+            self._fail(str(error))
+            return False
+        try:
+            await self.server.wait_idle(self.idle_timeout, settle=self.settle)
+        except TimeoutError as error:
+            self._render_changes()
+            self._fail(str(error))
+            return False
+        self._render_changes()
+        return True
+
+    def _switch(self, role: str) -> bool:
+        if role not in self.personas:
+            self._fail(f"unknown persona {role!r}; known: {', '.join(self.personas)}")
+            return False
+        self.role = role
+        self._print(f"-- now chatting as {role} ({self.user.first_name})")
+        return True
+
+    def _fail(self, reason: str) -> None:
+        self.failed = True
+        print(f"error: {reason}", file=self.err)
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out)
+
+    def _mark_seen(self, user: SandboxUser) -> None:
+        self._seen[user.id] = {m.message_id: m.version for m in user.messages}
+        self._toasts_seen[user.id] = len(user.toasts)
+
+    def _render_changes(self) -> None:
+        ordered = [self.role, *(role for role in self.personas if role != self.role)]
+        for role in ordered:
+            user = self.personas[role]
+            speaker = "bot" if role == self.role else f"bot -> {role}"
+            seen = self._seen.get(user.id, {})
+            current = {m.message_id: m for m in user.messages}
+            for message_id in sorted(set(seen) - set(current)):
+                self._print(f"{speaker} (deleted): message {message_id}")
+            for message in current.values():
+                if message.message_id not in seen:
+                    self._print_message(speaker, message)
+                elif message.version != seen[message.message_id]:
+                    self._print_message(f"{speaker} (edited)", message)
+            for answer in user.toasts[self._toasts_seen.get(user.id, 0) :]:
+                if answer.text:
+                    alert = "  [alert]" if answer.show_alert else ""
+                    self._print(f"{speaker} (toast): {answer.text}{alert}")
+            self._mark_seen(user)
+        for error in self.server.errors[self._errors_seen :]:
+            self._fail(f"{error.method} -> {error.error_code} {error.description}")
+        self._errors_seen = len(self.server.errors)
+
+    def _print_message(self, prefix: str, message: SandboxMessage) -> None:
+        lines = message.text.split("\n") if message.text else []
+        if message.document is not None:
+            name = message.document.file_name or message.document.file_id
+            lines.insert(0, f"[document] {name}")
+        elif message.photo is not None:
+            lines.insert(0, "[photo]")
+        first, *rest = lines or [""]
+        self._print(f"{prefix}: {first}")
+        for line in rest:
+            self._print(f"{INDENT}{line}".rstrip())
+        number = 0
+        for row in message.buttons:
+            cells = []
+            for button in row:
+                number += 1
+                is_link = button.value and not self._is_callback(message, number)
+                cells.append(
+                    f"[{number}] {button.text}" + (f" <{button.value}>" if is_link else "")
+                )
+            self._print(INDENT + "  ".join(cells))
+        if message.reply_keyboard:
+            for row in message.reply_keyboard:
+                self._print(f"{INDENT}keyboard: " + " | ".join(row))
+
+    @staticmethod
+    def _is_callback(message: SandboxMessage, number: int) -> bool:
+        markup = message.raw.get("reply_markup") or {}
+        flat = [b for row in markup.get("inline_keyboard", []) for b in row]
+        return 0 < number <= len(flat) and "callback_data" in flat[number - 1]
