@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,13 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert (tmp_path / "fresh.db").stat().st_size > 0
+
+
+def test_ci_runs_the_readme_test_command_word_for_word() -> None:
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.+?)\n```", readme, flags=re.S)
+    run_command, test_command = blocks[0], blocks[1]
+    assert run_command.endswith("concierge")
+    assert test_command.endswith("pytest")
+    assert test_command in (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
