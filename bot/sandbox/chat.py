@@ -78,7 +78,7 @@ class TerminalChat:
             line = line.strip()
             if line in ("/quit", "/exit"):
                 break
-            if line == "/help":
+            if line == "/?":  # /help belongs to the bot
                 self._print(banner)
             elif line:
                 await self.perform(f"press {line}" if BARE_NUMBER.match(line) else line)
@@ -87,7 +87,7 @@ class TerminalChat:
     def banner(self) -> str:
         """The one-line help shown at the start of an interactive session."""
         roles = "|".join(self.personas)
-        return f"Type a message, [N] to press a button, /as {roles}, /quit"
+        return f"Type a message, [N] to press a button, /as {roles}, /? for this line, /quit"
 
     async def perform(self, line: str) -> bool:
         """Run one action and print its outcome; False when the script cannot go on."""

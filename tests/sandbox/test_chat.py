@@ -155,7 +155,7 @@ async def test_interactive_session(
     running: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    typed = iter(["/start", "[2]", "1", "/as coach", "hi"])
+    typed = iter(["/start", "[2]", "1", "/as coach", "/help", "/?", "hi"])
 
     def fake_input(prompt: str = "") -> str:
         try:
@@ -168,7 +168,12 @@ async def test_interactive_session(
     chat = TerminalChat(server, personas, out=out, err=io.StringIO())
     assert await chat.run_interactive() == 0
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Type a message, [N] to press a button, /as entrepreneur|coach, /quit"
+    banner = (
+        "Type a message, [N] to press a button, /as entrepreneur|coach, /? for this line, /quit"
+    )
+    assert lines[0] == banner
+    assert "you: /help" in lines, "/help goes to the bot"
+    assert lines.count(banner) == 2
     assert "you: [pressed] Help" in lines
     assert "you: [pressed] Book desk" in lines
     assert "bot: Help text" in lines
