@@ -48,9 +48,18 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    async with factory() as session, session.begin():
+    """One transaction: committed when the block ends, rolled back if it raises.
+
+    The transaction begins with the first query, so a block that runs none costs nothing.
+    """
+    session = factory()
+    try:
         yield session
+        if session.in_transaction():
+            await session.commit()
+    finally:
+        if session.in_transaction():  # the block or its commit failed
+            await session.close()  # rolls back and gives the connection back
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import Runtime
 from storage.engine import unit_of_work
@@ -109,3 +110,24 @@ async def test_idle_conversations_are_purged(runtime: Runtime) -> None:
     assert await runtime.storage.purge_idle(timedelta(days=30)) == 0
     assert await runtime.storage.purge_idle(timedelta(seconds=-1)) == 1
     assert await runtime.storage.get_state(key) is None
+
+
+async def test_unit_of_work_rolls_back_everything_when_the_block_fails(runtime: Runtime) -> None:
+    with pytest.raises(RuntimeError, match="handler failed"):
+        async with unit_of_work(runtime.factory) as session:
+            await touch(session, ANNA, is_admin=False)
+            raise RuntimeError("handler failed")
+    async with runtime.factory() as session:
+        assert await session.get(User, ANNA.id) is None
+
+
+async def test_a_failed_commit_loses_the_update_but_not_the_connection(runtime: Runtime) -> None:
+    async with unit_of_work(runtime.factory) as session:
+        await touch(session, ANNA, is_admin=False)
+    for _ in range(10):  # more failures than the pool has connections
+        with pytest.raises(IntegrityError):
+            async with unit_of_work(runtime.factory) as session:
+                session.add(User(id=ANNA.id, first_name="Duplicate"))
+    async with unit_of_work(runtime.factory) as session:
+        user = await session.get(User, ANNA.id)
+    assert user is not None and user.first_name == "Anna"

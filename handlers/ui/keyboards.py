@@ -1,6 +1,9 @@
 """Inline keyboards of the main menu, the settings and the language picker."""
 
+from functools import cache
+
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -11,6 +14,12 @@ LANGUAGE_NAMES = {Locale.EN: "🇬🇧 English", Locale.RU: "🇷🇺 Русск
 
 
 def main_menu() -> InlineKeyboardMarkup:
+    """The main menu in the current language (built once per language: it never changes)."""
+    return _main_menu(get_i18n().current_locale)
+
+
+@cache
+def _main_menu(_locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     entries = (
         (MenuAction.ASK, _("Ask a question")),
@@ -25,6 +34,7 @@ def main_menu() -> InlineKeyboardMarkup:
     return builder.adjust(2).as_markup()
 
 
+@cache
 def language_picker() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for locale, name in LANGUAGE_NAMES.items():
