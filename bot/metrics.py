@@ -29,6 +29,8 @@ class Metrics:
 
     async def drained(self, grace: float) -> bool:
         """Wait until no update is being handled; False if `grace` seconds passed first."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:
