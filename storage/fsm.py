@@ -17,10 +17,9 @@ from aiogram.fsm.storage.base import (
     StorageKey,
 )
 from sqlalchemy import String, Text, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UTCDateTime, utcnow
+from storage.base import Base, UTCDateTime, insert, utcnow
 from storage.engine import SessionFactory, unit_of_work
 
 _Record = tuple[str | None, dict[str, Any]]
@@ -77,10 +76,8 @@ class SQLStorage(BaseStorage):
             if state is None and not data:
                 await session.execute(delete(FSMRecord).where(FSMRecord.key == key))
             else:
-                dialect = session.get_bind().dialect.name
-                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
                 values = {"state": state, "data": json.dumps(data), "updated_at": utcnow()}
-                statement = insert(FSMRecord).values(key=key, **values)
+                statement = insert(session, FSMRecord).values(key=key, **values)
                 await session.execute(
                     statement.on_conflict_do_update(index_elements=[FSMRecord.key], set_=values)
                 )

@@ -9,11 +9,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, String, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UTCDateTime, utcnow
+from storage.base import Base, UTCDateTime, insert, utcnow
 
 
 class User(Base):
@@ -51,11 +50,6 @@ class Person:
     is_coach: bool
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(User)
-
-
 async def touch(session: AsyncSession, profile: Profile, *, is_admin: bool) -> Person:
     """Create the user on first contact, refresh the profile and last_seen_at otherwise."""
     now = utcnow()
@@ -66,7 +60,9 @@ async def touch(session: AsyncSession, profile: Profile, *, is_admin: bool) -> P
         "last_seen_at": now,
         "blocked_at": None,
     }
-    statement = _insert(session).values(id=profile.id, created_at=now, is_admin=is_admin, **values)
+    statement = insert(session, User).values(
+        id=profile.id, created_at=now, is_admin=is_admin, **values
+    )
     statement = statement.on_conflict_do_update(index_elements=[User.id], set_=values)
     await session.execute(statement)
     user = (await session.execute(select(User).where(User.id == profile.id))).scalar_one()

@@ -86,18 +86,7 @@ class MessageMethods:
             raise ApiError.bad_request("message text is empty")
         if len(formatted.text) > MAX_TEXT:
             raise ApiError.bad_request("message is too long")
-        markup = validate_reply_markup(params.get_json("reply_markup", "reply keyboard markup"))
-        message = StoredMessage(
-            message_id=chat.next_message_id(),
-            chat_id=chat.user.id,
-            from_bot=True,
-            date=now(),
-            text=formatted.text,
-            html=html,
-            entities=formatted.entities,
-            reply_markup=markup,
-        )
-        return self._store(chat, message, markup)
+        return self._send(chat, params, formatted, html)
 
     def send_document(self, params: Params) -> Any:
         return self._send_media(params, "document")
@@ -109,6 +98,19 @@ class MessageMethods:
         chat = self.chat(params)
         stored = self._input_file(params, kind)
         formatted, html = self._caption(params)
+        return self._send(
+            chat,
+            params,
+            formatted,
+            html,
+            document=stored if kind == "document" else None,
+            photo=stored if kind == "photo" else None,
+        )
+
+    def _send(
+        self, chat: ChatState, params: Params, formatted: Formatted, html: str, **media: Any
+    ) -> Any:
+        """Store a new bot message in `chat` and return it as Telegram would."""
         markup = validate_reply_markup(params.get_json("reply_markup", "reply keyboard markup"))
         message = StoredMessage(
             message_id=chat.next_message_id(),
@@ -119,8 +121,7 @@ class MessageMethods:
             html=html,
             entities=formatted.entities,
             reply_markup=markup,
-            document=stored if kind == "document" else None,
-            photo=stored if kind == "photo" else None,
+            **media,
         )
         return self._store(chat, message, markup)
 
