@@ -17,6 +17,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.i18n import create_i18n
@@ -61,7 +62,10 @@ class Runtime:
 
 async def open_runtime(settings: Settings) -> Runtime:
     """Connect, bring the SQLite schema up to date (or check PostgreSQL's), load catalogs."""
-    engine = create_engine(settings.database_url)
+    try:
+        engine = create_engine(settings.database_url)
+    except OSError as exc:
+        raise ConfigError(f"DATABASE_URL: cannot open the database ({exc})") from None
     try:
         if settings.sqlite_path is not None or ":memory:" in settings.database_url:
             await migrate.upgrade(engine)
@@ -70,9 +74,10 @@ async def open_runtime(settings: Settings) -> Runtime:
     except ConfigError:
         await engine.dispose()
         raise
-    except (OSError, ConnectionError) as exc:
+    except (OSError, DBAPIError) as exc:
         await engine.dispose()
-        raise ConfigError(f"DATABASE_URL: cannot connect ({exc})") from None
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
     factory = create_session_factory(engine)
     storage, isolation = _fsm_storage(settings, factory)
     return Runtime(

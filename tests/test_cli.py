@@ -49,12 +49,13 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("BOT_TOKEN", "not-a-token"), ("WEB_PORT", "eighty"), ("ADMIN_IDS", "alice"),
-     ("DEFAULT_LOCALE", "de"), ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD")],
+     ("DEFAULT_LOCALE", "de"), ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD"),
+     ("DATABASE_URL", "sqlite+aiosqlite:////proc/no/such/dir/bot.db")],
 )  # fmt: skip
 def test_a_bad_setting_is_one_clear_line_and_exit_code_2(
     tmp_path: Path, variable: str, value: str
 ) -> None:
-    result = concierge("run", env={variable: value}, cwd=tmp_path)
+    result = concierge("run", env={"BOT_TOKEN": "1:TOKEN", variable: value}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith(f"concierge: configuration error: {variable}:")
     assert len(result.stderr.strip().splitlines()) == 1
