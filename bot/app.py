@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from bot.middlewares import (
 from bot.middlewares.throttling import TokenBuckets
 from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings
+from content.knowledge import KB_DIR
+from content.library import Library
 from handlers import get_routers
 from storage import migrate
 from storage.engine import SessionFactory, create_engine, create_session_factory
@@ -52,6 +55,7 @@ class Runtime:
     storage: BaseStorage
     events_isolation: BaseEventIsolation
     i18n: I18n
+    library: Library
     metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
@@ -60,8 +64,11 @@ class Runtime:
         await self.engine.dispose()
 
 
-async def open_runtime(settings: Settings) -> Runtime:
-    """Connect, bring the SQLite schema up to date (or check PostgreSQL's), load catalogs."""
+async def open_runtime(settings: Settings, library: Library | None = None) -> Runtime:
+    """Load the knowledge base (ContentError if broken) unless given, connect, bring the
+    SQLite schema up to date (or check PostgreSQL's), load the catalogs."""
+    if library is None:
+        library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     try:
         engine = create_engine(settings.database_url)
     except OSError as exc:
@@ -80,9 +87,8 @@ async def open_runtime(settings: Settings) -> Runtime:
         raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
     factory = create_session_factory(engine)
     storage, isolation = _fsm_storage(settings, factory)
-    return Runtime(
-        settings, engine, factory, storage, isolation, create_i18n(settings.default_locale)
-    )
+    i18n = create_i18n(settings.default_locale)
+    return Runtime(settings, engine, factory, storage, isolation, i18n, library)
 
 
 def _fsm_storage(
@@ -121,6 +127,7 @@ def create_dispatcher(
         session_factory=runtime.factory,
         metrics=runtime.metrics,
         i18n=runtime.i18n,
+        library=runtime.library,
     )
     buckets = TokenBuckets(settings.throttle_rate, settings.throttle_burst, clock)
     update = dispatcher.update

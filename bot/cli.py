@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.settings import ConfigError, Settings, load_settings
+from content.loader import ContentError
 
 NO_TOKEN = """\
 BOT_TOKEN is not set.
@@ -45,6 +46,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="run the conversation in FILE and print the transcript",
     )
+    content = commands.add_parser(
+        "content", help="the knowledge base", description="Work with the knowledge base."
+    )
+    content_commands = content.add_subparsers(
+        dest="content_command", metavar="ACTION", required=True
+    )
+    check = content_commands.add_parser(
+        "check",
+        help="validate the knowledge base",
+        description="Validate the knowledge base: schema, ids, languages, HTML, links between "
+        "entries. Prints every problem with file and line; exit code 1 if there are any.",
+    )
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="the folder of *.yaml files (default: the shipped knowledge base)",
+    )
+    faq = commands.add_parser("faq", help="the FAQ search", description="Try the FAQ search.")
+    faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
+    ask = faq_commands.add_parser(
+        "ask",
+        help="what the bot would answer",
+        description="Show what the bot would answer to each QUESTION (or to each line of "
+        "standard input when none is given).",
+    )
+    ask.add_argument(
+        "--lang",
+        choices=["en", "ru", "fi"],
+        default="en",
+        help="the asker's language (default: en)",
+    )
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("questions", nargs="*", metavar="QUESTION")
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
@@ -72,6 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return _run(settings)
+        if command == "content":
+            from bot.content_cli import check
+
+            return check(args.directory or settings.knowledge_dir)
+        if command == "faq":
+            from bot.content_cli import ask
+
+            questions = args.questions or sys.stdin
+            return ask(questions, args.lang, args.json, settings.knowledge_dir)
         if command == "demo":
             from bot.demo import run_demo
 
@@ -79,6 +124,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_upgrade(settings))
     except ConfigError as exc:
         print(f"concierge: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(
+            "concierge: the knowledge base is broken; fix the problems above "
+            "(`concierge content check` lists them)",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

@@ -5,6 +5,13 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
-    from handlers import fallback, menu, start
+    from handlers import admin, fallback, faq, faq_browse, menu, start
 
-    return [start.create_router(), menu.create_router(), fallback.create_router()]
+    return [
+        start.create_router(),
+        admin.create_router(),
+        faq_browse.create_router(),
+        menu.create_router(),
+        faq.create_router(),
+        fallback.create_router(),
+    ]

@@ -1,19 +1,11 @@
 """What nothing else answered: free text, unsupported content, stale or forged buttons."""
 
 from aiogram import Router
-from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.filters import has_text
 from handlers.ui.keyboards import main_menu
-
-
-async def free_text(message: Message) -> None:
-    await message.answer(
-        _("I cannot answer typed questions yet. Please choose from the menu:"),
-        reply_markup=main_menu(),
-    )
 
 
 async def text_inside_flow(message: Message) -> None:
@@ -41,7 +33,6 @@ async def stale_button(query: CallbackQuery) -> None:
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(free_text, has_text, StateFilter(None))
     router.message.register(text_inside_flow, has_text)
     router.message.register(unsupported)
     router.callback_query.register(stale_button)

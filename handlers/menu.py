@@ -7,7 +7,6 @@ from aiogram.utils.i18n import gettext as _
 from handlers.ui.callbacks import MenuAction, MenuCB
 
 COMING_SOON = (
-    MenuAction.ASK,
     MenuAction.DESK,
     MenuAction.COACH,
     MenuAction.EVENTS,

@@ -13,6 +13,8 @@ from sqlalchemy import text
 from bot.app import Runtime, create_dispatcher, open_runtime
 from bot.sandbox.recording import ChatClient, RecordingSession
 from bot.settings import Settings, load_settings
+from content.knowledge import KB_DIR
+from content.library import Library, Shelf, open_shelf
 from storage.engine import create_engine
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -77,9 +79,15 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def shelf() -> Shelf:
+    """The shipped knowledge base, loaded once (it is immutable; reloads build a new one)."""
+    return open_shelf(load_settings().knowledge_dir or KB_DIR)
+
+
 @pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = await open_runtime(settings)
+async def runtime(settings: Settings, shelf: Shelf) -> AsyncIterator[Runtime]:
+    runtime = await open_runtime(settings, Library(shelf, shelf.knowledge.source))
     yield runtime
     await runtime.close()
 

@@ -43,8 +43,8 @@ async def test_unsupported_content_gets_a_polite_hint(person: Person, content: d
 async def test_a_10_kb_message_is_answered_without_echoing_it(person: Person) -> None:
     anna = person(12)
     await anna.send("x" * 10_240)
-    assert "choose from the menu" in anna.last.text
-    assert len(anna.last.text) < 200
+    assert anna.last.text.startswith("Sorry, I don't know the answer to that")
+    assert "xxxx" not in anna.last.text
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,8 @@ class ErrorBoundaryMiddleware(BaseMiddleware):
         self.metrics.started()
         try:
             return await handler(event, data)
-        except TelegramForbiddenError:
-            await self._blocked(data)
+        except TelegramForbiddenError as error:
+            await self._blocked(data, error)
         except Exception:
             self.metrics.errors_total += 1
             update_id = event.update_id if isinstance(event, Update) else None
@@ -51,9 +51,11 @@ class ErrorBoundaryMiddleware(BaseMiddleware):
             self.metrics.finished()
         return None
 
-    async def _blocked(self, data: dict[str, Any]) -> None:
+    async def _blocked(self, data: dict[str, Any], error: TelegramForbiddenError) -> None:
         user = data.get("event_from_user")
-        if user is None:
+        chat_id = getattr(error.method, "chat_id", None)
+        if user is None or (chat_id is not None and str(chat_id) != str(user.id)):
+            log.warning("a message to chat %s was refused: %s", chat_id, error.message)
             return
         log.info("user %s blocked the bot", user.id)
         async with unit_of_work(self.factory) as session:

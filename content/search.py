@@ -1,0 +1,175 @@
+"""FAQ search: BM25 over each entry's question, phrasings and keywords, in every language,
+with typos mended by rapidfuzz, and a calibrated 0–100 confidence that decides among
+answering, offering "did you mean", and admitting it does not know."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from content.knowledge import KnowledgeBase
+from content.text import ANALYZERS, LANGUAGES, is_cyrillic, words
+
+K1 = 1.2
+B = 0.5
+TYPO_CUTOFF = 80.0
+TYPO_WEIGHT = 0.85
+MIN_TYPO_LENGTH = 4
+CANDIDATES = 20
+COVERAGE_WEIGHT = 0.7
+
+Decision = Literal["answer", "suggest", "unknown"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where confidence turns into a decision (tuned on tests/data/faq_questions.yaml)."""
+
+    answer: float = 50.0
+    suggest: float = 30.0
+    margin: float = 6.0
+    suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Result:
+    decision: Decision
+    entry_id: str | None
+    score: float
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class _LanguageIndex:
+    """BM25 postings of one language's texts."""
+
+    analyzer_language: str
+    postings: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    lengths: list[int] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    surface: set[str] = field(default_factory=set)
+    idf: dict[str, float] = field(default_factory=dict)
+    average: float = 1.0
+    max_idf: float = 1.0
+
+    def add(self, texts: Iterable[str]) -> None:
+        analyzer = ANALYZERS[self.analyzer_language]
+        bag: Counter[str] = Counter()
+        phrases = []
+        for text in texts:
+            terms = analyzer.terms(text)
+            bag.update(terms)
+            phrases.append(" ".join(sorted(set(terms))))
+            self.surface.update(words(text))
+        document = len(self.lengths)
+        for term, count in bag.items():
+            self.postings[term].append((document, count))
+        self.lengths.append(sum(bag.values()))
+        self.phrases.append(phrases)
+
+    def freeze(self) -> None:
+        total = max(len(self.lengths), 1)
+        self.average = sum(self.lengths) / total or 1.0
+        self.idf = {
+            term: math.log(1 + (total - len(docs) + 0.5) / (len(docs) + 0.5))
+            for term, docs in self.postings.items()
+        }
+        self.max_idf = math.log(1 + (total + 0.5) / 0.5)
+        self.postings = dict(self.postings)
+
+
+class SearchIndex:
+    """Built once per knowledge base; `search` is read-only and safe to share."""
+
+    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.ids = [entry.id for entry in knowledge]
+        self._languages = {language: _LanguageIndex(language) for language in LANGUAGES}
+        for entry in knowledge:
+            for language, index in self._languages.items():
+                text = entry.text(language)
+                index.add([text.question, *text.phrasings, " ".join(text.keywords)])
+        for index in self._languages.values():
+            index.freeze()
+        self._surface = set().union(*(i.surface for i in self._languages.values()))
+        self._typo_choices = {
+            language: sorted(w for w in index.surface if len(w) >= MIN_TYPO_LENGTH - 1)
+            for language, index in self._languages.items()
+        }
+
+    def search(self, query: str, language: str = "en") -> Result:
+        """What to do with `query`; the user's `language` only breaks exact ties."""
+        scores = self.rank(query, language)
+        t = self.thresholds
+        if not scores or scores[0][1] < t.suggest:
+            return Result("unknown", None, round(scores[0][1], 1) if scores else 0.0)
+        best_id, best = scores[0]
+        runner_up = scores[1][1] if len(scores) > 1 else 0.0
+        if best >= t.answer and best - runner_up >= t.margin:
+            return Result("answer", best_id, round(best, 1))
+        floor = max(t.suggest, best - 2 * t.margin)
+        offered = tuple(i for i, s in scores[: t.suggestions] if s >= floor)
+        return Result("suggest", None, round(best, 1), offered)
+
+    def rank(self, query: str, language: str = "en") -> list[tuple[str, float]]:
+        """Entries by confidence (0–100), best first; only those with any match."""
+        languages = ("ru",) if is_cyrillic(query) else ("en", "fi", "ru")
+        mended = self._mend_typos(words(query), languages)
+        best: dict[int, float] = {}
+        for name in languages:
+            for document, score in self._score(self._languages[name], mended).items():
+                tie_break = 0.01 if name == language else 0.0
+                if score + tie_break > best.get(document, 0.0):
+                    best[document] = score + tie_break
+        ordered = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        return [(self.ids[document], min(score, 100.0)) for document, score in ordered]
+
+    def _mend_typos(self, tokens: list[str], languages: tuple[str, ...]) -> list[tuple[str, float]]:
+        mended = []
+        for token in tokens:
+            if token in self._surface or len(token) < MIN_TYPO_LENGTH or token.isdigit():
+                mended.append((token, 1.0))
+                continue
+            guesses = [
+                process.extractOne(token, self._typo_choices[name], scorer=fuzz.ratio,
+                                   score_cutoff=TYPO_CUTOFF)
+                for name in languages
+            ]  # fmt: skip
+            found = max((g for g in guesses if g), key=lambda g: g[1], default=None)
+            mended.append((found[0], TYPO_WEIGHT) if found else (token, 1.0))
+        return mended
+
+    @staticmethod
+    def _score(index: _LanguageIndex, tokens: list[tuple[str, float]]) -> dict[int, float]:
+        analyzer = ANALYZERS[index.analyzer_language]
+        query: dict[str, float] = {}
+        for token, weight in tokens:
+            for term in analyzer.terms(token):
+                query[term] = max(query.get(term, 0.0), weight)
+        if not query:
+            return {}
+        possible = sum(index.idf.get(term, index.max_idf) for term in query) * (K1 + 1)
+        raw: dict[int, float] = defaultdict(float)
+        for term, weight in query.items():
+            idf = index.idf.get(term)
+            if idf is None:
+                continue
+            for document, count in index.postings[term]:
+                norm = K1 * (1 - B + B * index.lengths[document] / index.average)
+                raw[document] += weight * idf * count * (K1 + 1) / (count + norm)
+        if not raw:
+            return {}
+        wanted = " ".join(sorted(query))
+        scores = {}
+        for document, value in raw.items():
+            coverage = min(value / possible, 1.0)
+            closeness = max(
+                fuzz.token_set_ratio(wanted, phrase) for phrase in index.phrases[document]
+            )
+            scores[document] = 100 * (0.7 * coverage + 0.3 * closeness / 100)
+        return scores

@@ -1,0 +1,208 @@
+"""Questions in the user's own words: answer, "did you mean", or an honest "I don't know"
+with a hand-off to the staff."""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import StateFilter
+from aiogram.types import CallbackQuery, Message, User
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content.library import Library
+from handlers.ui.callbacks import FaqAction, FaqCB
+from handlers.ui.faq_keyboards import (
+    answer_keyboard,
+    handoff_keyboard,
+    reply_keyboard,
+    suggestions_keyboard,
+)
+from handlers.ui.filters import has_text
+from handlers.ui.screens import edit_or_send
+from storage import faq_log
+from storage.faq_log import Outcome
+from storage.users import Directory, Person, get_person
+
+log = logging.getLogger(__name__)
+MAX_QUERY = 500  # the search reads the beginning of a very long message
+
+
+async def ask(
+    message: Message, session: AsyncSession, person: Person, library: Library, locale: str
+) -> None:
+    text = message.text or ""
+    if text.startswith("/"):
+        await message.answer(_("I don't know this command. Send /help to see what I can do."))
+        return
+    shelf = library.shelf
+    result = shelf.index.search(text[:MAX_QUERY], locale)
+    outcome = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED}.get(
+        result.decision, Outcome.UNKNOWN
+    )
+    question_id = await faq_log.log_question(
+        session, person.id, locale, text, outcome=outcome, entry_id=result.entry_id,
+        score=result.score,
+    )  # fmt: skip
+    if result.entry_id is not None:
+        entry = shelf.knowledge.entries[result.entry_id]
+        await message.answer(
+            entry.text(locale).answer,
+            reply_markup=answer_keyboard(entry, shelf.knowledge, locale, question_id),
+        )
+    elif result.suggestions:
+        entries = [shelf.knowledge.entries[i] for i in result.suggestions]
+        await message.answer(
+            _("I'm not sure I understood. Did you mean:"),
+            reply_markup=suggestions_keyboard(entries, locale, question_id),
+        )
+    else:
+        await message.answer(dont_know_text(), reply_markup=handoff_keyboard(question_id))
+
+
+def dont_know_text() -> str:
+    return _(
+        "Sorry, I don't know the answer to that, and I'd rather not guess.\n\n"
+        "Shall I pass your question to the programme staff? They will reply here, in this chat."
+    )
+
+
+async def pick(
+    query: CallbackQuery,
+    callback_data: FaqCB,
+    session: AsyncSession,
+    person: Person,
+    library: Library,
+    locale: str,
+) -> None:
+    shelf = library.shelf
+    question = await faq_log.own_question(session, callback_data.q, person.id)
+    entry = shelf.knowledge.get(callback_data.key)
+    if question is None or entry is None:
+        await stale(query)
+        return
+    await faq_log.choose(session, question, entry.id)
+    await edit_or_send(
+        query,
+        entry.text(locale).answer,
+        answer_keyboard(entry, shelf.knowledge, locale, question.id),
+    )
+    await query.answer()
+
+
+async def none_of_these(
+    query: CallbackQuery, callback_data: FaqCB, session: AsyncSession, person: Person
+) -> None:
+    if await faq_log.own_question(session, callback_data.q, person.id) is None:
+        await stale(query)
+        return
+    await edit_or_send(query, dont_know_text(), handoff_keyboard(callback_data.q))
+    await query.answer()
+
+
+async def rate(
+    query: CallbackQuery,
+    callback_data: FaqCB,
+    session: AsyncSession,
+    person: Person,
+    library: Library,
+    locale: str,
+) -> None:
+    helpful = callback_data.action == FaqAction.UP
+    question = await faq_log.own_question(session, callback_data.q, person.id)
+    entry = library.shelf.knowledge.get(question.entry_id or "") if question else None
+    if question is None or not await faq_log.rate(session, question.id, person.id, helpful):
+        await stale(query)
+        return
+    if helpful:
+        await query.answer(_("Thank you for your feedback!"))
+        if entry is not None and query.message is not None:
+            markup = answer_keyboard(
+                entry, library.shelf.knowledge, locale, question.id, rated=True
+            )
+            await query.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
+        return
+    await query.answer(_("Thank you, we will improve this answer."))
+    if query.bot is not None:
+        await query.bot.send_message(
+            person.id,
+            _("Sorry it did not help. Shall I pass your question to the programme staff?"),
+            reply_markup=handoff_keyboard(question.id),
+        )
+
+
+async def hand_off(
+    query: CallbackQuery,
+    callback_data: FaqCB,
+    session: AsyncSession,
+    person: Person,
+    directory: Directory,
+    i18n: I18n,
+    bot: Bot,
+) -> None:
+    question = await faq_log.hand_off(session, callback_data.q, person.id)
+    if question is None:
+        await query.answer(_("Your question has already been passed to the staff."))
+        return
+    asker = query.from_user
+    delivered = 0
+    for staff_id in await faq_log.staff_ids(session, directory.admin_ids):
+        staff = await get_person(session, staff_id)
+        with i18n.use_locale((staff and staff.locale) or i18n.default_locale):
+            text = _("❓ A question for the staff from {person}:\n\n{question}").format(
+                person=describe(asker), question=escape(question.text)
+            )
+            try:
+                await bot.send_message(staff_id, text, reply_markup=reply_keyboard(question.id))
+            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                log.warning("hand-off %s not delivered to %s: %s", question.id, staff_id, error)
+                continue
+            delivered += 1
+    if delivered:
+        text = _(
+            "Done: I have passed your question to the programme staff. Their reply will come here."
+        )
+    else:
+        text = _(
+            "I could not reach the staff right now, but your question is saved and they will "
+            "see it. You can also use the contacts in “Ask a question” → “The programme”."
+        )
+    await edit_or_send(query, text)
+    await query.answer()
+
+
+def describe(user: User) -> str:
+    name = escape(user.full_name)
+    return (
+        f"{name} (@{escape(user.username)}, id {user.id})"
+        if user.username
+        else f"{name} (id {user.id})"
+    )
+
+
+async def dismiss(query: CallbackQuery) -> None:
+    await edit_or_send(query, _("All right. Ask me anything else at any time."))
+    await query.answer()
+
+
+async def stale(query: CallbackQuery) -> None:
+    await query.answer(
+        _("This button is no longer valid. Please send /start to open the menu again."),
+        show_alert=True,
+    )
+
+
+def create_router() -> Router:
+    """The free-text question handler goes last: it answers whatever nobody else took."""
+    router = Router(name=__name__)
+    router.callback_query.register(pick, FaqCB.filter(F.action == FaqAction.PICK))
+    router.callback_query.register(none_of_these, FaqCB.filter(F.action == FaqAction.NONE))
+    router.callback_query.register(rate, FaqCB.filter(F.action.in_({FaqAction.UP, FaqAction.DOWN})))
+    router.callback_query.register(hand_off, FaqCB.filter(F.action == FaqAction.HANDOFF))
+    router.callback_query.register(dismiss, FaqCB.filter(F.action == FaqAction.DISMISS))
+    router.message.register(ask, has_text, StateFilter(None))
+    return router

@@ -1,0 +1,152 @@
+"""Keyboards of the FAQ: answers, "did you mean", the hand-off offer and the topic list."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from content.knowledge import Entry, KnowledgeBase
+from handlers.ui.callbacks import FaqAction, FaqCB, MenuAction, MenuCB
+
+PAGE_SIZE = 8
+BUTTON_TEXT = 60
+ACTION_MENU = {
+    "book_desk": MenuAction.DESK,
+    "my_bookings": MenuAction.BOOKINGS,
+    "book_coach": MenuAction.COACH,
+    "events": MenuAction.EVENTS,
+    "settings_language": MenuAction.SETTINGS_LANGUAGE,
+}
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1].rstrip() + "…"
+
+
+def _action_label(action: str) -> str:
+    labels = {
+        "book_desk": _("Book a desk"),
+        "my_bookings": _("My bookings"),
+        "book_coach": _("Book a coach"),
+        "events": _("Events"),
+        "settings_language": _("Change language"),
+    }
+    return labels[action]
+
+
+def answer_keyboard(
+    entry: Entry,
+    knowledge: KnowledgeBase,
+    language: str,
+    question_id: int,
+    *,
+    rated: bool = False,
+    back: bool = False,
+) -> InlineKeyboardMarkup:
+    """Actions, related questions, 👍/👎 (until rated), and « Back to the topic if browsing."""
+    builder = InlineKeyboardBuilder()
+    sizes = []
+    for action in entry.actions:
+        builder.button(text=_action_label(action), callback_data=MenuCB(action=ACTION_MENU[action]))
+    if entry.actions:
+        sizes.append(len(entry.actions))
+    for related_id in entry.related:
+        related = knowledge.get(related_id)
+        if related is not None:
+            builder.button(
+                text="❔ " + _short(related.text(language).question),
+                callback_data=FaqCB(action=FaqAction.OPEN, q=question_id, key=related_id),
+            )
+            sizes.append(1)
+    if not rated:
+        builder.button(
+            text=_("👍 Helpful"), callback_data=FaqCB(action=FaqAction.UP, q=question_id)
+        )
+        builder.button(
+            text=_("👎 Not helpful"), callback_data=FaqCB(action=FaqAction.DOWN, q=question_id)
+        )
+        sizes.append(2)
+    if back:
+        builder.button(
+            text=_("« Back"), callback_data=FaqCB(action=FaqAction.TOPIC, key=entry.category)
+        )
+        sizes.append(1)
+    return builder.adjust(*sizes).as_markup()
+
+
+def suggestions_keyboard(
+    entries: list[Entry], language: str, question_id: int
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for entry in entries:
+        builder.button(
+            text=_short(entry.text(language).question),
+            callback_data=FaqCB(action=FaqAction.PICK, q=question_id, key=entry.id),
+        )
+    builder.button(
+        text=_("None of these"), callback_data=FaqCB(action=FaqAction.NONE, q=question_id)
+    )
+    return builder.adjust(1).as_markup()
+
+
+def handoff_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Yes, ask the staff"), callback_data=FaqCB(action=FaqAction.HANDOFF, q=question_id)
+    )
+    builder.button(
+        text=_("No, thanks"), callback_data=FaqCB(action=FaqAction.DISMISS, q=question_id)
+    )
+    return builder.adjust(2).as_markup()
+
+
+def topics_keyboard(knowledge: KnowledgeBase, language: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for category in knowledge.categories.values():
+        builder.button(
+            text=category.title(language),
+            callback_data=FaqCB(action=FaqAction.TOPIC, key=category.id),
+        )
+    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
+    return builder.adjust(2).as_markup()
+
+
+def topic_keyboard(
+    knowledge: KnowledgeBase, category_id: str, page: int, language: str
+) -> InlineKeyboardMarkup:
+    category = knowledge.categories[category_id]
+    ids = category.entry_ids
+    pages = max(1, -(-len(ids) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    for entry_id in ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+        builder.button(
+            text=_short(knowledge.entries[entry_id].text(language).question),
+            callback_data=FaqCB(action=FaqAction.OPEN, key=entry_id),
+        )
+    sizes = [1] * len(ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+    turns = 0
+    if page > 0:
+        builder.button(
+            text=_("‹ Previous"),
+            callback_data=FaqCB(action=FaqAction.TOPIC, key=category_id, page=page - 1),
+        )
+        turns += 1
+    if page < pages - 1:
+        builder.button(
+            text=_("Next ›"),
+            callback_data=FaqCB(action=FaqAction.TOPIC, key=category_id, page=page + 1),
+        )
+        turns += 1
+    if turns:
+        sizes.append(turns)
+    builder.button(text=_("« Topics"), callback_data=FaqCB(action=FaqAction.TOPICS))
+    sizes.append(1)
+    return builder.adjust(*sizes).as_markup()
+
+
+def reply_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("✍️ Reply"), callback_data=FaqCB(action=FaqAction.REPLY, q=question_id))
+    return builder.as_markup()

@@ -1,0 +1,120 @@
+"""What people ask: every question with its outcome, feedback, and hand-offs to the staff."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, utcnow
+from storage.users import User
+
+MAX_LOGGED_TEXT = 1000
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    SUGGESTED = "suggested"
+    UNKNOWN = "unknown"
+    CHOSEN = "chosen"  # picked from "did you mean"
+    BROWSED = "browsed"  # opened from the topic list
+
+
+class FaqQuestion(Base):
+    __tablename__ = "faq_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    outcome: Mapped[str] = mapped_column(String(16))
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+async def log_question(
+    session: AsyncSession,
+    user_id: int,
+    language: str,
+    text: str,
+    *,
+    outcome: Outcome,
+    entry_id: str | None = None,
+    score: float = 0.0,
+) -> int:
+    """Store a question and what the bot did with it; its id goes into the answer's buttons."""
+    question = FaqQuestion(
+        user_id=user_id,
+        language=language,
+        text=text[:MAX_LOGGED_TEXT],
+        entry_id=entry_id,
+        score=score,
+        outcome=outcome,
+        created_at=utcnow(),
+    )
+    session.add(question)
+    await session.flush()
+    return question.id
+
+
+async def own_question(session: AsyncSession, question_id: int, user_id: int) -> FaqQuestion | None:
+    """The question if `user_id` asked it (buttons can be forged: ownership is checked here)."""
+    question = await session.get(FaqQuestion, question_id)
+    return question if question is not None and question.user_id == user_id else None
+
+
+async def choose(session: AsyncSession, question: FaqQuestion, entry_id: str) -> None:
+    """The asker picked `entry_id` from the suggestions."""
+    question.entry_id = entry_id
+    question.outcome = Outcome.CHOSEN
+
+
+async def rate(session: AsyncSession, question_id: int, user_id: int, helpful: bool) -> bool:
+    """Store 👍/👎 on the asker's own question; False when it is not theirs."""
+    result = await session.execute(
+        update(FaqQuestion)
+        .where(FaqQuestion.id == question_id, FaqQuestion.user_id == user_id)
+        .values(helpful=helpful)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def hand_off(session: AsyncSession, question_id: int, user_id: int) -> FaqQuestion | None:
+    """Mark the asker's question as passed to the staff, once; None if not theirs or done."""
+    result = await session.execute(
+        update(FaqQuestion)
+        .where(
+            FaqQuestion.id == question_id,
+            FaqQuestion.user_id == user_id,
+            FaqQuestion.handed_off_at.is_(None),
+        )
+        .values(handed_off_at=utcnow())
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return None
+    return await session.get(FaqQuestion, question_id)
+
+
+async def handed_off(session: AsyncSession, question_id: int) -> FaqQuestion | None:
+    """A question that was passed to the staff (what a staff reply may answer)."""
+    question = await session.get(FaqQuestion, question_id)
+    return question if question is not None and question.handed_off_at is not None else None
+
+
+async def mark_replied(session: AsyncSession, question: FaqQuestion) -> None:
+    question.staff_replied_at = utcnow()
+
+
+async def staff_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:
+    """Who receives hand-offs: the configured admins and users marked as admins."""
+    marked = await session.execute(select(User.id).where(User.is_admin.is_(True)))
+    return sorted(configured | set(marked.scalars()))
