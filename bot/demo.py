@@ -17,6 +17,7 @@ from bot.sandbox.chat import TerminalChat
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.settings import Settings
+from content.library import Library
 from storage.engine import unit_of_work
 from storage.users import Profile, set_roles, touch
 
@@ -50,13 +51,15 @@ class _ErrorCounter(logging.Handler):
 
 
 @asynccontextmanager
-async def sandboxed_bot(settings: Settings) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
+async def sandboxed_bot(
+    settings: Settings, library: Library | None = None
+) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
     """The sandbox, and the bot polling it over HTTP until the block ends."""
     async with SandboxServer() as server:
         settings = settings.model_copy(
             update={"telegram_api_url": server.url, "webhook_url": None, "redis_url": None}
         )
-        runtime = await open_runtime(settings)
+        runtime = await open_runtime(settings, library)
         bot = create_bot(settings, DEMO_TOKEN)
         dispatcher = create_dispatcher(runtime)
         polling = asyncio.create_task(_poll(dispatcher, bot))

@@ -4,6 +4,8 @@ answering, offering "did you mean", and admitting it does not know."""
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -21,7 +23,9 @@ TYPO_CUTOFF = 80.0
 TYPO_WEIGHT = 0.85
 MIN_TYPO_LENGTH = 4
 CANDIDATES = 20
-COVERAGE_WEIGHT = 0.7
+ROOT_SHARE = 0.7  # how much of an unknown word must begin a known one
+ROOT_WEIGHT = 0.6
+MIN_PART = 4  # the shortest half of a compound word worth recognising
 
 Decision = Literal["answer", "suggest", "unknown"]
 
@@ -30,10 +34,12 @@ Decision = Literal["answer", "suggest", "unknown"]
 class Thresholds:
     """Where confidence turns into a decision (tuned on tests/data/faq_questions.yaml)."""
 
-    answer: float = 50.0
-    suggest: float = 30.0
-    margin: float = 6.0
+    answer: float = 38.0
+    suggest: float = 34.0
+    margin: float = 1.0
     suggestions: int = 3
+    unknown_weight: float = 1.0  # how much a word the knowledge base never uses counts against
+    coverage_weight: float = 0.6  # BM25 coverage vs. closeness to the nearest phrasing
 
 
 @dataclass(frozen=True)
@@ -122,18 +128,54 @@ class SearchIndex:
         mended = self._mend_typos(words(query), languages)
         best: dict[int, float] = {}
         for name in languages:
-            for document, score in self._score(self._languages[name], mended).items():
+            for document, score in self._score(
+                self._languages[name], mended, self.thresholds
+            ).items():
                 tie_break = 0.01 if name == language else 0.0
                 if score + tie_break > best.get(document, 0.0):
                     best[document] = score + tie_break
         ordered = sorted(best.items(), key=lambda item: item[1], reverse=True)
         return [(self.ids[document], min(score, 100.0)) for document, score in ordered]
 
+    def _known(self, word: str, languages: tuple[str, ...]) -> bool:
+        """A word of the knowledge base, or another form of one (same stem)."""
+        if word in self._surface:
+            return True
+        return any(ANALYZERS[name].stem(word) in self._languages[name].idf for name in languages)
+
+    def _same_root(self, word: str, languages: tuple[str, ...]) -> str | None:
+        """A known word sharing the beginning of `word` ("kielen" → "kieli"): inflection
+        that the stemmer did not undo, common in Finnish and Russian."""
+        root = word[: max(MIN_PART + 1, round(len(word) * ROOT_SHARE))]
+        for name in languages:
+            choices = self._typo_choices[name]
+            at = bisect.bisect_left(choices, root)
+            if at < len(choices) and choices[at].startswith(root):
+                return choices[at]
+        return None
+
+    def _split(self, word: str, languages: tuple[str, ...]) -> list[str] | None:
+        """A compound ("pöytävaraus", "kurssitodistus") as two known words, if it is one."""
+        for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if self._known(head, languages) and self._known(tail, languages):
+                return [head, tail]
+        return None
+
     def _mend_typos(self, tokens: list[str], languages: tuple[str, ...]) -> list[tuple[str, float]]:
-        mended = []
+        """Known words as they are, compounds split, typos replaced by the nearest word."""
+        mended: list[tuple[str, float]] = []
         for token in tokens:
-            if token in self._surface or len(token) < MIN_TYPO_LENGTH or token.isdigit():
+            if len(token) < MIN_TYPO_LENGTH or token.isdigit() or self._known(token, languages):
                 mended.append((token, 1.0))
+                continue
+            parts = self._split(token, languages) if len(token) >= 2 * MIN_PART else None
+            if parts:
+                mended.extend((part, 1.0) for part in parts)
+                continue
+            relative = self._same_root(token, languages)
+            if relative is not None:
+                mended.append((relative, ROOT_WEIGHT))
                 continue
             guesses = [
                 process.extractOne(token, self._typo_choices[name], scorer=fuzz.ratio,
@@ -145,7 +187,9 @@ class SearchIndex:
         return mended
 
     @staticmethod
-    def _score(index: _LanguageIndex, tokens: list[tuple[str, float]]) -> dict[int, float]:
+    def _score(
+        index: _LanguageIndex, tokens: list[tuple[str, float]], t: Thresholds
+    ) -> dict[int, float]:
         analyzer = ANALYZERS[index.analyzer_language]
         query: dict[str, float] = {}
         for token, weight in tokens:
@@ -153,7 +197,9 @@ class SearchIndex:
                 query[term] = max(query.get(term, 0.0), weight)
         if not query:
             return {}
-        possible = sum(index.idf.get(term, index.max_idf) for term in query) * (K1 + 1)
+        possible = (K1 + 1) * sum(
+            index.idf.get(term, index.max_idf * t.unknown_weight) for term in query
+        )
         raw: dict[int, float] = defaultdict(float)
         for term, weight in query.items():
             idf = index.idf.get(term)
@@ -166,10 +212,15 @@ class SearchIndex:
             return {}
         wanted = " ".join(sorted(query))
         scores = {}
-        for document, value in raw.items():
-            coverage = min(value / possible, 1.0)
-            closeness = max(
-                fuzz.token_set_ratio(wanted, phrase) for phrase in index.phrases[document]
-            )
-            scores[document] = 100 * (0.7 * coverage + 0.3 * closeness / 100)
+        for document in heapq.nlargest(CANDIDATES, raw, key=raw.__getitem__):
+            coverage = min(raw[document] / possible, 1.0)
+            phrases = index.phrases[document]
+            closeness = max(_closeness(wanted, phrase) for phrase in phrases) / 100
+            weight = t.coverage_weight
+            scores[document] = 100 * (weight * coverage + (1 - weight) * closeness)
         return scores
+
+
+def _closeness(query: str, phrase: str) -> float:
+    """How near the query is to a phrasing: word overlap, tempered by what is left over."""
+    return (fuzz.token_set_ratio(query, phrase) + fuzz.token_sort_ratio(query, phrase)) / 2

@@ -93,6 +93,7 @@ async def test_a_database_failure_is_answered_politely_and_logged(
 ) -> None:
     anna = person(17, language_code="fi")
     async with runtime.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE faq_questions"))
         await connection.execute(text("DROP TABLE users"))
     with caplog.at_level(logging.ERROR):
         await anna.send("/start")
@@ -106,6 +107,7 @@ async def test_a_failing_button_answers_the_callback_with_an_alert(
     anna = person(18)
     await anna.send("/start")
     async with runtime.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE faq_questions"))
         await connection.execute(text("DROP TABLE users"))
     dispatcher["directory"].forget(18)
     await anna.click("English")

@@ -99,7 +99,7 @@ async def test_a_hand_off_happens_once(person: Person) -> None:
 
 async def test_none_of_these_leads_to_the_hand_off_offer(person: Person, runtime: Runtime) -> None:
     anna = await chosen(person(1006), "en")
-    await anna.send("cancel")
+    await anna.send("sign up")
     assert anna.last.text == "I'm not sure I understood. Did you mean:"
     assert 2 <= len(labels(anna)) <= 4 and labels(anna)[-1] == "None of these"
     await anna.click("None of these")
@@ -110,7 +110,7 @@ async def test_picking_a_suggestion_answers_it_and_is_logged(
     person: Person, runtime: Runtime
 ) -> None:
     anna = await chosen(person(1007), "en")
-    await anna.send("cancel")
+    await anna.send("sign up")
     choice = labels(anna)[0]
     await anna.click(1)
     entry_id = next(

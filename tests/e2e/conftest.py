@@ -11,11 +11,12 @@ from bot.app import Runtime
 from bot.demo import sandboxed_bot
 from bot.sandbox import SandboxServer
 from bot.settings import Settings
+from content.library import Library, Shelf
 
 
 @pytest.fixture
-async def live(settings: Settings) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
-    async with sandboxed_bot(settings) as (server, runtime):
+async def live(settings: Settings, shelf: Shelf) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
+    async with sandboxed_bot(settings, Library(shelf, shelf.knowledge.source)) as (server, runtime):
         yield server, runtime
 
 
