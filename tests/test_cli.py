@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -89,3 +90,33 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert run_command.endswith("concierge")
     assert test_command.endswith("pytest")
     assert test_command in (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_faq_ask_prints_one_json_object_per_question() -> None:
+    result = concierge("faq", "ask", "--lang", "ru", "--json", "до скольки работает оазис",
+                       "как испечь торт")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    answered, refused = map(json.loads, result.stdout.splitlines())
+    assert answered["id"] == "oasis.hours" and answered["lang"] == "ru"
+    assert 0 < answered["score"] <= 100 and answered["suggestions"] == []
+    assert refused["q"] == "как испечь торт" and refused["id"] is None
+
+
+def test_faq_ask_reads_questions_from_stdin() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "ask", "--json"],
+        input="wifi in the oasis?\n\nmilloin oasis on auki\n",
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        "oasis.amenities", "oasis.hours"
+    ]  # fmt: skip
+
+
+def test_a_broken_knowledge_base_stops_run_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "oasis.yaml").write_text("category: oasis\nentries: [\n", encoding="utf-8")
+    result = concierge("run", env={"BOT_TOKEN": "1:TOKEN", "KNOWLEDGE_DIR": str(tmp_path)},
+                       cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{tmp_path / 'oasis.yaml'}:3: not valid YAML")
+    assert "Traceback" not in result.stderr
