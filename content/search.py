@@ -38,6 +38,7 @@ class Thresholds:
     suggest: float = 34.0
     margin: float = 1.0
     suggestions: int = 3
+    spread: float = 10.0  # how far below the best a "did you mean" question may score
     unknown_weight: float = 1.0  # how much a word the knowledge base never uses counts against
     coverage_weight: float = 0.6  # BM25 coverage vs. closeness to the nearest phrasing
 
@@ -118,7 +119,7 @@ class SearchIndex:
         runner_up = scores[1][1] if len(scores) > 1 else 0.0
         if best >= t.answer and best - runner_up >= t.margin:
             return Result("answer", best_id, round(best, 1))
-        floor = max(t.suggest, best - 2 * t.margin)
+        floor = max(t.suggest, best - t.spread)
         offered = tuple(i for i, s in scores[: t.suggestions] if s >= floor)
         return Result("suggest", None, round(best, 1), offered)
 

@@ -4,6 +4,7 @@ with a hand-off to the staff."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -120,11 +121,12 @@ async def rate(
         return
     if helpful:
         await query.answer(_("Thank you for your feedback!"))
-        if entry is not None and query.message is not None:
+        if entry is not None and isinstance(query.message, Message):
             markup = answer_keyboard(
                 entry, library.shelf.knowledge, locale, question.id, rated=True
             )
-            await query.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
+            with suppress(TelegramBadRequest):  # already edited by a double tap
+                await query.message.edit_reply_markup(reply_markup=markup)
         return
     await query.answer(_("Thank you, we will improve this answer."))
     if query.bot is not None:
