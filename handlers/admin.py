@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
 from content.loader import ContentError
-from handlers.faq import stale
 from handlers.ui.callbacks import FaqAction, FaqCB
 from handlers.ui.filters import has_text
+from handlers.ui.screens import refuse_stale
 from storage import faq_log
 from storage.users import Person, get_person, mark_blocked
 
@@ -40,7 +40,7 @@ async def start_reply(
 ) -> None:
     question = await faq_log.handed_off(session, callback_data.q)
     if not person.is_admin or question is None:
-        await stale(query)
+        await refuse_stale(query)
         return
     await state.set_state(StaffReply.writing)
     await state.update_data(question_id=question.id)

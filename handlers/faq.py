@@ -24,7 +24,7 @@ from handlers.ui.faq_keyboards import (
     suggestions_keyboard,
 )
 from handlers.ui.filters import has_text
-from handlers.ui.screens import edit_or_send
+from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
 from storage.users import Directory, Person, get_person
@@ -84,7 +84,7 @@ async def pick(
     question = await faq_log.own_question(session, callback_data.q, person.id)
     entry = shelf.knowledge.get(callback_data.key)
     if question is None or entry is None:
-        await stale(query)
+        await refuse_stale(query)
         return
     await faq_log.choose(session, question, entry.id)
     await edit_or_send(
@@ -99,7 +99,7 @@ async def none_of_these(
     query: CallbackQuery, callback_data: FaqCB, session: AsyncSession, person: Person
 ) -> None:
     if await faq_log.own_question(session, callback_data.q, person.id) is None:
-        await stale(query)
+        await refuse_stale(query)
         return
     await edit_or_send(query, dont_know_text(), handoff_keyboard(callback_data.q))
     await query.answer()
@@ -117,7 +117,7 @@ async def rate(
     question = await faq_log.own_question(session, callback_data.q, person.id)
     entry = library.shelf.knowledge.get(question.entry_id or "") if question else None
     if question is None or not await faq_log.rate(session, question.id, person.id, helpful):
-        await stale(query)
+        await refuse_stale(query)
         return
     if helpful:
         await query.answer(_("Thank you for your feedback!"))
@@ -189,13 +189,6 @@ def describe(user: User) -> str:
 async def dismiss(query: CallbackQuery) -> None:
     await edit_or_send(query, _("All right. Ask me anything else at any time."))
     await query.answer()
-
-
-async def stale(query: CallbackQuery) -> None:
-    await query.answer(
-        _("This button is no longer valid. Please send /start to open the menu again."),
-        show_alert=True,
-    )
 
 
 def create_router() -> Router:

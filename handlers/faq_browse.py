@@ -8,10 +8,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
-from handlers.faq import stale
 from handlers.ui.callbacks import FaqAction, FaqCB, MenuAction, MenuCB
 from handlers.ui.faq_keyboards import answer_keyboard, topic_keyboard, topics_keyboard
-from handlers.ui.screens import edit_or_send
+from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
 from storage.users import Person
@@ -30,7 +29,7 @@ async def topic(query: CallbackQuery, callback_data: FaqCB, library: Library, lo
     knowledge = library.shelf.knowledge
     category = knowledge.category(callback_data.key)
     if category is None:
-        await stale(query)
+        await refuse_stale(query)
         return
     await edit_or_send(
         query,
@@ -52,7 +51,7 @@ async def open_entry(
     knowledge = library.shelf.knowledge
     entry = knowledge.get(callback_data.key)
     if entry is None:
-        await stale(query)
+        await refuse_stale(query)
         return
     text = entry.text(locale)
     question_id = await faq_log.log_question(

@@ -6,6 +6,7 @@ import logging
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +26,11 @@ async def edit_or_send(
             log.info("sending instead of editing message %s: %s", message.message_id, exc)
     if query.bot is not None:
         await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def refuse_stale(query: CallbackQuery) -> None:
+    """The answer to a button that is forged, someone else's, or no longer valid."""
+    await query.answer(
+        _("This button is no longer valid. Please send /start to open the menu again."),
+        show_alert=True,
+    )
