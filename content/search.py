@@ -34,7 +34,7 @@ Decision = Literal["answer", "suggest", "unknown"]
 class Thresholds:
     """Where confidence turns into a decision (tuned on tests/data/faq_questions.yaml)."""
 
-    answer: float = 38.0
+    answer: float = 44.0
     suggest: float = 34.0
     margin: float = 1.0
     suggestions: int = 3

@@ -41,10 +41,10 @@ def test_the_question_set_covers_every_entry_in_every_language() -> None:
     assert not missing
 
 
-# Floors a little under what the search reaches today (see bench/faq_accuracy.py); the aim is
-# 90% everywhere. A change to the search or the content that lowers them fails here.
-ACCURACY_FLOOR = 0.84
-REFUSAL_FLOOR = 0.83
+# Floors a little under what the search reaches today (see bench/faq_accuracy.py, which also
+# measures the held-out set); a change to the search or the content that lowers them fails here.
+ACCURACY_FLOOR = 0.88
+REFUSAL_FLOOR = 0.9
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
