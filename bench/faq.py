@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 import yaml
 
+from bot.service import tune_gc
 from content.knowledge import KB_DIR, Category, Entry, KnowledgeBase, Text
 from content.loader import load
 from content.search import SearchIndex
@@ -48,6 +49,7 @@ def measure(knowledge: KnowledgeBase, queries: list[tuple[str, str]], rounds: in
     build_ms = (time.perf_counter() - started) * 1000
     for question, lang in queries[:50]:
         index.search(question, lang)  # warm the stemmer caches
+    tune_gc()  # as the bot does after start-up
     latencies = []
     for _ in range(rounds):
         for question, lang in queries:

@@ -216,12 +216,15 @@ class SearchIndex:
         for document in heapq.nlargest(CANDIDATES, raw, key=raw.__getitem__):
             coverage = min(raw[document] / possible, 1.0)
             phrases = index.phrases[document]
-            closeness = max(_closeness(wanted, phrase) for phrase in phrases) / 100
+            closeness = _closeness(wanted, phrases) / 100
             weight = t.coverage_weight
             scores[document] = 100 * (weight * coverage + (1 - weight) * closeness)
         return scores
 
 
-def _closeness(query: str, phrase: str) -> float:
-    """How near the query is to a phrasing: word overlap, tempered by what is left over."""
-    return (fuzz.token_set_ratio(query, phrase) + fuzz.token_sort_ratio(query, phrase)) / 2
+def _closeness(query: str, phrases: list[str]) -> float:
+    """How near the query is to the nearest phrasings: word overlap, tempered by what is left
+    over (rapidfuzz loops over the phrasings in C)."""
+    overlap = process.extractOne(query, phrases, scorer=fuzz.token_set_ratio)
+    order = process.extractOne(query, phrases, scorer=fuzz.token_sort_ratio)
+    return ((overlap[1] if overlap else 0.0) + (order[1] if order else 0.0)) / 2
