@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
+from content.smalltalk import SmallTalk, small_talk
 from handlers.ui.callbacks import FaqAction, FaqCB
 from handlers.ui.faq_keyboards import (
     answer_keyboard,
@@ -24,6 +25,7 @@ from handlers.ui.faq_keyboards import (
     suggestions_keyboard,
 )
 from handlers.ui.filters import has_text
+from handlers.ui.keyboards import main_menu
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
@@ -39,6 +41,16 @@ async def ask(
     text = message.text or ""
     if text.startswith("/"):
         await message.answer(_("I don't know this command. Send /help to see what I can do."))
+        return
+    pleasantry = small_talk(text)
+    if pleasantry is not None:
+        await faq_log.log_question(session, person.id, locale, text, outcome=Outcome.SMALL_TALK)
+        await message.answer(
+            small_talk_reply(
+                pleasantry, escape(message.from_user.first_name if message.from_user else "")
+            ),
+            reply_markup=main_menu(),
+        )
         return
     shelf = library.shelf
     result = shelf.index.search(text[:MAX_QUERY], locale)
@@ -63,6 +75,19 @@ async def ask(
         )
     else:
         await message.answer(dont_know_text(), reply_markup=handoff_keyboard(question_id))
+
+
+def small_talk_reply(kind: SmallTalk, name: str) -> str:
+    replies = {
+        SmallTalk.GREETING: _("Hello, {name}! Ask me anything about the programme in your own "
+                              "words, or choose from the menu:"),
+        SmallTalk.THANKS: _("You are welcome! Ask me anything else, or choose from the menu:"),
+        SmallTalk.HOW_ARE_YOU: _("All is well, thank you, and I am ready to help. "
+                                 "What would you like to know?"),
+        SmallTalk.GOODBYE: _("Goodbye, {name}, and good luck with your project! "
+                             "I am here whenever you need me."),
+    }  # fmt: skip
+    return replies[kind].format(name=name)
 
 
 def dont_know_text() -> str:

@@ -21,6 +21,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
     CHOSEN = "chosen"  # picked from "did you mean"
     BROWSED = "browsed"  # opened from the topic list
+    SMALL_TALK = "small_talk"  # a greeting or thanks, answered without searching
 
 
 class FaqQuestion(Base):

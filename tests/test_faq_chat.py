@@ -214,3 +214,28 @@ async def test_unknown_commands_are_not_searched(person: Person, text: str) -> N
         "I don't know this command. Send /help to see what I can do.",
         "Welcome back, Anna! What would you like to do?",
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "reply"),
+    [
+        ("en", "Hi!", "Hello, Anna! Ask me anything about the programme"),
+        ("ru", "спасибо большое", "Пожалуйста!"),
+        ("fi", "mitä kuuluu?", "Hyvää kuuluu, kiitos!"),
+        ("en", "bye", "Goodbye, Anna, and good luck with your project!"),
+    ],
+)
+async def test_pleasantries_get_a_kind_reply_not_a_search(
+    person: Person, runtime: Runtime, language: str, text: str, reply: str
+) -> None:
+    someone = await chosen(person(1014), language)
+    await someone.send(text)
+    assert someone.last.text.startswith(reply)
+    [logged] = await questions(runtime)
+    assert (logged.outcome, logged.entry_id) == ("small_talk", None)
+
+
+async def test_a_greeting_with_a_question_is_searched(person: Person, runtime: Runtime) -> None:
+    anna = await chosen(person(1015), "en")
+    await anna.send("hi, when is the oasis open?")
+    assert anna.last.text == answer_of(runtime, "oasis.hours", "en")
