@@ -24,7 +24,7 @@ from handlers.ui.faq_keyboards import (
     reply_keyboard,
     suggestions_keyboard,
 )
-from handlers.ui.filters import has_text
+from handlers.ui.filters import has_text, is_command
 from handlers.ui.keyboards import main_menu
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
@@ -35,23 +35,34 @@ log = logging.getLogger(__name__)
 MAX_QUERY = 500  # the search reads the beginning of a very long message
 
 
+async def unknown_command(message: Message) -> None:
+    await message.answer(_("I don't know this command. Send /help to see what I can do."))
+
+
+async def is_pleasantry(message: Message) -> dict[str, SmallTalk] | bool:
+    kind = small_talk(message.text or "")
+    return {"pleasantry": kind} if kind is not None else False
+
+
+async def reply_kindly(
+    message: Message,
+    pleasantry: SmallTalk,
+    session: AsyncSession,
+    person: Person,
+    locale: str,
+    event_from_user: User,
+) -> None:
+    await faq_log.log_question(
+        session, person.id, locale, message.text or "", outcome=Outcome.SMALL_TALK
+    )
+    name = escape(event_from_user.first_name)
+    await message.answer(small_talk_reply(pleasantry, name), reply_markup=main_menu())
+
+
 async def ask(
     message: Message, session: AsyncSession, person: Person, library: Library, locale: str
 ) -> None:
     text = message.text or ""
-    if text.startswith("/"):
-        await message.answer(_("I don't know this command. Send /help to see what I can do."))
-        return
-    pleasantry = small_talk(text)
-    if pleasantry is not None:
-        await faq_log.log_question(session, person.id, locale, text, outcome=Outcome.SMALL_TALK)
-        await message.answer(
-            small_talk_reply(
-                pleasantry, escape(message.from_user.first_name if message.from_user else "")
-            ),
-            reply_markup=main_menu(),
-        )
-        return
     shelf = library.shelf
     result = shelf.index.search(text[:MAX_QUERY], locale)
     outcome = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED}.get(
@@ -224,5 +235,7 @@ def create_router() -> Router:
     router.callback_query.register(rate, FaqCB.filter(F.action.in_({FaqAction.UP, FaqAction.DOWN})))
     router.callback_query.register(hand_off, FaqCB.filter(F.action == FaqAction.HANDOFF))
     router.callback_query.register(dismiss, FaqCB.filter(F.action == FaqAction.DISMISS))
+    router.message.register(unknown_command, has_text, StateFilter(None), is_command)
+    router.message.register(reply_kindly, has_text, StateFilter(None), is_pleasantry)
     router.message.register(ask, has_text, StateFilter(None))
     return router

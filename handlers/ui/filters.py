@@ -9,3 +9,7 @@ async def has_text(message: Message) -> bool:
 
 async def is_private(message: Message) -> bool:
     return message.chat.type == "private"
+
+
+async def is_command(message: Message) -> bool:
+    return (message.text or "").startswith("/")
