@@ -7,9 +7,5 @@ async def has_text(message: Message) -> bool:
     return message.text is not None
 
 
-async def is_private(message: Message) -> bool:
-    return message.chat.type == "private"
-
-
 async def is_command(message: Message) -> bool:
     return (message.text or "").startswith("/")

@@ -51,9 +51,3 @@ def settings_menu(current: str) -> InlineKeyboardMarkup:
     )
     builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
     return builder.adjust(1).as_markup()
-
-
-def back_to_menu() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
-    return builder.as_markup()
