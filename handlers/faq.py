@@ -152,9 +152,10 @@ async def rate(
     helpful = callback_data.action == FaqAction.UP
     question = await faq_log.own_question(session, callback_data.q, person.id)
     entry = library.shelf.knowledge.get(question.entry_id or "") if question else None
-    if question is None or not await faq_log.rate(session, question.id, person.id, helpful):
+    if question is None:
         await refuse_stale(query)
         return
+    faq_log.rate(question, helpful)
     if helpful:
         await query.answer(_("Thank you for your feedback!"))
         if entry is not None and isinstance(query.message, Message):

@@ -79,14 +79,9 @@ async def choose(session: AsyncSession, question: FaqQuestion, entry_id: str) ->
     question.outcome = Outcome.CHOSEN
 
 
-async def rate(session: AsyncSession, question_id: int, user_id: int, helpful: bool) -> bool:
-    """Store 👍/👎 on the asker's own question; False when it is not theirs."""
-    result = await session.execute(
-        update(FaqQuestion)
-        .where(FaqQuestion.id == question_id, FaqQuestion.user_id == user_id)
-        .values(helpful=helpful)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def rate(question: FaqQuestion, helpful: bool) -> None:
+    """Store 👍/👎 on a question (fetched with `own_question`, so it is the asker's)."""
+    question.helpful = helpful
 
 
 async def hand_off(session: AsyncSession, question_id: int, user_id: int) -> FaqQuestion | None:
