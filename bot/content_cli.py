@@ -1,4 +1,4 @@
-"""`concierge content check` and `concierge faq ask`: the knowledge base from the shell."""
+"""`concierge content check` and `concierge faq ask`: the content from the shell."""
 
 from __future__ import annotations
 
@@ -10,26 +10,42 @@ from typing import TextIO
 
 from content.knowledge import KB_DIR
 from content.library import open_shelf
-from content.loader import ContentError
+from content.loader import ContentError, Problem
+from content.places import PLACES_FILE, load_places
 from content.text import LANGUAGES
 
 
-def check(directory: Path | None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Validate a knowledge base; every problem as `file:line: message`, exit code 1."""
+def check(
+    directory: Path | None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    places: Path | None = None,
+) -> int:
+    """Validate a knowledge base and the places seed; every problem as `file:line: message`."""
+    problems: list[Problem] = []
     try:
-        shelf = open_shelf(directory or KB_DIR)
+        knowledge = open_shelf(directory or KB_DIR).knowledge
     except ContentError as error:
-        for problem in error.problems:
-            print(problem, file=err)
-        print(f"{len(error.problems)} problem(s) found", file=err)
-        return 1
-    knowledge = shelf.knowledge
-    print(
-        f"{knowledge.source}: {len(knowledge)} entries in {len(knowledge.categories)} "
-        f"categories, {len(LANGUAGES)} languages: OK",
-        file=out,
-    )
-    return 0
+        problems += error.problems
+    else:
+        print(
+            f"{knowledge.source}: {len(knowledge)} entries in {len(knowledge.categories)} "
+            f"categories, {len(LANGUAGES)} languages: OK",
+            file=out,
+        )
+    places = places or PLACES_FILE
+    try:
+        seeds = load_places(places)
+    except ContentError as error:
+        problems += error.problems
+    else:
+        desks = sum(len(seed.desks) for seed in seeds)
+        print(f"{places}: {len(seeds)} locations, {desks} desks: OK", file=out)
+    for problem in problems:
+        print(problem, file=err)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=err)
+    return 1 if problems else 0
 
 
 def ask(
