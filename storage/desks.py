@@ -1,0 +1,433 @@
+"""Desk bookings: availability, booking, cancelling, and the rules every booking obeys.
+
+No double booking is the database's job: a booking holds one `desk_slots` row per half-day
+it covers, and the slots are unique by desk × day × half (no two people on one desk) and by
+person × day × half (one desk per person at a time). A booking claims its slots with
+INSERT ... ON CONFLICT DO NOTHING, so of many people confirming the last desk at the same
+moment exactly one gets it, on SQLite and on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, insert, utcnow
+from storage.opening import Closure, Desk, Period, Place
+from storage.places import admin_closures, closure_on
+
+
+class Status(StrEnum):
+    HELD = "held"  # offered to someone from the waitlist, until `hold_expires_at`
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # an offer nobody took in time
+    DECLINED = "declined"  # an offer turned down
+
+
+LIVE = (Status.HELD, Status.ACTIVE)  # the statuses that hold desk slots
+
+
+class Reason(StrEnum):
+    """Why a booking, a cancellation or an offer was refused (each has its own message)."""
+
+    CLOSED = "closed"
+    PAST = "past"  # a day before today
+    HORIZON = "horizon"  # beyond the booking horizon
+    STARTED = "started"  # the period has already started
+    QUOTA = "quota"  # too many upcoming bookings
+    TWICE = "twice"  # the person already has a desk at that time
+    TAKEN = "taken"  # the desk (or every desk) was taken
+    NO_DESK = "no_desk"  # a desk or zone that is not (or no longer) bookable
+    NOT_FOUND = "not_found"  # not the person's booking, or no longer active
+    TOO_LATE = "too_late"  # cancelling a booking that has started
+    OFFER_GONE = "offer_gone"  # an offer that expired or was answered
+    NOT_FULL = "not_full"  # joining the waitlist while desks are free
+    WAITING = "waiting"  # already on the waitlist for that
+
+
+class Refused(Exception):
+    def __init__(
+        self,
+        reason: Reason,
+        *,
+        closure: Closure | None = None,
+        limit: int = 0,
+        booking: DeskBooking | None = None,
+    ) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.closure = closure
+        self.limit = limit
+        self.booking = booking
+
+
+class DeskBooking(Base):
+    __tablename__ = "desk_bookings"
+    __table_args__ = (
+        Index("ix_desk_bookings_user_status_ends", "user_id", "status", "ends_at"),
+        Index("ix_desk_bookings_location_day", "location_id", "day"),
+        Index("ix_desk_bookings_status_hold", "status", "hold_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    desk_id: Mapped[int] = mapped_column(ForeignKey("desks.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(10))
+    # What reminders need: when it starts and ends (UTC; the location gives the zone).
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # the .ics SEQUENCE
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))
+
+
+class DeskSlot(Base):
+    """A half-day of a desk held by a live booking: the rows that make double booking fail."""
+
+    __tablename__ = "desk_slots"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", "half"),
+        Index("ix_desk_slots_location_day", "location_id", "day"),
+    )
+
+    desk_id: Mapped[int] = mapped_column(
+        ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    half: Mapped[str] = mapped_column(String(2), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    location_id: Mapped[int] = mapped_column(Integer)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("desk_bookings.id", ondelete="CASCADE"), index=True
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DayAvailability:
+    day: date
+    closure: Closure | None
+    free: dict[Period, int]  # desks free for each period that has not started
+    total: int
+
+    @property
+    def open(self) -> bool:
+        return self.closure is None and bool(self.free)
+
+    @property
+    def bookable(self) -> bool:
+        return self.closure is None and any(self.free.values())
+
+    @property
+    def full(self) -> bool:
+        """Open, not over, and not a desk left: the day for the waitlist."""
+        return self.open and not self.bookable
+
+
+async def availability(
+    session: AsyncSession, place: Place, days: Sequence[date], now: datetime, language: str = "en"
+) -> list[DayAvailability]:
+    """What is free on each of `days` (consecutive): one query for the slots, one for closures."""
+    if not days:
+        return []
+    first, last = days[0], days[-1]
+    closed = await admin_closures(session, place, first, last)
+    rows = await session.execute(
+        select(DeskSlot.day, DeskSlot.half, DeskSlot.desk_id).where(
+            DeskSlot.location_id == place.id, DeskSlot.day.between(first, last)
+        )
+    )
+    taken: dict[tuple[date, str], set[int]] = {}
+    for day, half, desk_id in rows:
+        taken.setdefault((day, half), set()).add(desk_id)
+    desk_ids = {desk.id for desk in place.desks}
+    result = []
+    for day in days:
+        closure = place.closure(day, language) or closed.get(day)
+        free: dict[Period, int] = {}
+        if closure is None:
+            morning = taken.get((day, "am"), set())
+            afternoon = taken.get((day, "pm"), set())
+            for period, busy in (
+                (Period.FULL, morning | afternoon),
+                (Period.MORNING, morning),
+                (Period.AFTERNOON, afternoon),
+            ):
+                if not place.started(day, period, now):
+                    free[period] = len(desk_ids - busy)
+        result.append(DayAvailability(day, closure, free, len(desk_ids)))
+    return result
+
+
+async def free_desks(
+    session: AsyncSession, place: Place, day: date, period: Period, zone_id: int | None = None
+) -> list[Desk]:
+    """The desks (of a zone, or all) with every half-day of `period` free, in display order."""
+    busy = set(
+        await session.scalars(
+            select(DeskSlot.desk_id).where(
+                DeskSlot.location_id == place.id,
+                DeskSlot.day == day,
+                DeskSlot.half.in_(period.halves),
+            )
+        )
+    )
+    return [desk for desk in place.desks_in(zone_id) if desk.id not in busy]
+
+
+async def check_bookable(
+    session: AsyncSession, place: Place, day: date, period: Period, now: datetime
+) -> None:
+    """Refused unless `period` of `day` is open, ahead, and within the booking horizon."""
+    today = place.today(now)
+    if day < today:
+        raise Refused(Reason.PAST)
+    if not place.in_horizon(day, now):
+        raise Refused(Reason.HORIZON, limit=place.rules.horizon_days)
+    if (closure := await closure_on(session, place, day)) is not None:
+        raise Refused(Reason.CLOSED, closure=closure)
+    if place.started(day, period, now):
+        raise Refused(Reason.STARTED)
+
+
+async def check_person(
+    session: AsyncSession,
+    place: Place,
+    user_id: int,
+    day: date,
+    period: Period,
+    now: datetime,
+    *,
+    exempt: bool,
+) -> None:
+    """Refused when the person has a desk at that time, or (unless exempt) too many bookings.
+
+    A person's updates are handled one at a time (aiogram's event isolation), so these reads
+    cannot race with the same person's other bookings; the slots' unique key backs them up.
+    """
+    clash = await session.scalar(
+        select(DeskSlot.booking_id).where(
+            DeskSlot.user_id == user_id, DeskSlot.day == day, DeskSlot.half.in_(period.halves)
+        )
+    )
+    if clash is not None:
+        raise Refused(Reason.TWICE, booking=await session.get(DeskBooking, clash))
+    if not exempt and await count_upcoming(session, user_id, now) >= place.rules.max_active:
+        raise Refused(Reason.QUOTA, limit=place.rules.max_active)
+
+
+async def count_upcoming(session: AsyncSession, user_id: int, now: datetime) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                DeskBooking.user_id == user_id,
+                DeskBooking.status.in_(LIVE),
+                DeskBooking.ends_at > now,
+            )
+        )
+        or 0
+    )
+
+
+async def book(
+    session: AsyncSession,
+    place: Place,
+    user_id: int,
+    day: date,
+    period: Period,
+    now: datetime,
+    *,
+    desk_id: int | None = None,
+    zone_id: int | None = None,
+    exempt: bool = False,
+) -> DeskBooking:
+    """Book a desk (that one, any in the zone, or any) or raise Refused saying why not."""
+    await check_bookable(session, place, day, period, now)
+    await check_person(session, place, user_id, day, period, now, exempt=exempt)
+    if desk_id is not None:
+        desk = place.desk(desk_id)
+        if desk is None or (zone_id is not None and desk.zone_id != zone_id):
+            raise Refused(Reason.NO_DESK)
+        candidates = [desk]
+    else:
+        if zone_id is not None and place.zone(zone_id) is None:
+            raise Refused(Reason.NO_DESK)
+        candidates = await free_desks(session, place, day, period, zone_id)
+    booking = await claim(session, place, user_id, day, period, candidates, now)
+    if booking is None:
+        raise Refused(Reason.TAKEN)
+    return booking
+
+
+async def claim(
+    session: AsyncSession,
+    place: Place,
+    user_id: int,
+    day: date,
+    period: Period,
+    candidates: Sequence[Desk],
+    now: datetime,
+    *,
+    hold_until: datetime | None = None,
+) -> DeskBooking | None:
+    """Take the first candidate desk whose slots are still free; None if all are gone.
+
+    With `hold_until` the booking is an offer held until then (status `held`).
+    """
+    if not candidates:
+        return None
+    starts_at, ends_at = place.span(day, period)
+    booking = DeskBooking(
+        user_id=user_id,
+        location_id=place.id,
+        desk_id=candidates[0].id,
+        day=day,
+        period=period.value,
+        status=Status.HELD if hold_until else Status.ACTIVE,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        hold_expires_at=hold_until,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booking)
+    await session.flush()
+    for desk in candidates:
+        slots = [
+            {
+                "desk_id": desk.id,
+                "day": day,
+                "half": half,
+                "user_id": user_id,
+                "location_id": place.id,
+                "booking_id": booking.id,
+            }
+            for half in period.halves
+        ]
+        result = await session.execute(
+            insert(session, DeskSlot).values(slots).on_conflict_do_nothing()
+        )
+        claimed = result.rowcount  # type: ignore[attr-defined]
+        if claimed == len(slots):
+            booking.desk_id = desk.id
+            await session.flush()
+            return booking
+        if claimed:  # half of a full day: give it back and try the next desk
+            await session.execute(delete(DeskSlot).where(DeskSlot.booking_id == booking.id))
+    await session.delete(booking)
+    await session.flush()
+    return None
+
+
+async def release(
+    session: AsyncSession,
+    booking: DeskBooking,
+    status: Status,
+    now: datetime,
+    *,
+    expected: Status = Status.ACTIVE,
+    reason: str | None = None,
+) -> bool:
+    """Move a live booking to `status` and free its desk; False if it was not `expected`.
+
+    The conditional UPDATE makes this safe against a second instance or a concurrent
+    cancellation: only one of them sees the row change.
+    """
+    result = await session.execute(
+        update(DeskBooking)
+        .where(DeskBooking.id == booking.id, DeskBooking.status == expected)
+        .values(
+            status=status,
+            sequence=DeskBooking.sequence + 1,
+            updated_at=now,
+            cancel_reason=reason,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await session.execute(delete(DeskSlot).where(DeskSlot.booking_id == booking.id))
+    await session.refresh(booking)
+    return True
+
+
+async def own_booking(session: AsyncSession, booking_id: int, user_id: int) -> DeskBooking | None:
+    """The booking if it is `user_id`'s (buttons can be forged: ownership is checked here)."""
+    booking = await session.get(DeskBooking, booking_id)
+    return booking if booking is not None and booking.user_id == user_id else None
+
+
+async def cancel(
+    session: AsyncSession, booking_id: int, user_id: int, now: datetime
+) -> DeskBooking:
+    """The person cancels their booking: allowed until its period starts."""
+    booking = await own_booking(session, booking_id, user_id)
+    if booking is None or booking.status != Status.ACTIVE:
+        raise Refused(Reason.NOT_FOUND, booking=booking)
+    if booking.starts_at <= now:
+        raise Refused(Reason.TOO_LATE, booking=booking)
+    if not await release(session, booking, Status.CANCELLED, now, reason="user"):
+        raise Refused(Reason.NOT_FOUND, booking=booking)
+    return booking
+
+
+async def upcoming(session: AsyncSession, user_id: int, now: datetime) -> list[DeskBooking]:
+    """The person's live bookings that have not ended, soonest first."""
+    rows = await session.scalars(
+        select(DeskBooking)
+        .where(
+            DeskBooking.user_id == user_id,
+            DeskBooking.status.in_(LIVE),
+            DeskBooking.ends_at > now,
+        )
+        .order_by(DeskBooking.starts_at, DeskBooking.id)
+    )
+    return list(rows)
+
+
+async def on_day(session: AsyncSession, place: Place, day: date) -> list[DeskBooking]:
+    """The live bookings of a location on `day`, by desk order."""
+    rows = await session.scalars(
+        select(DeskBooking).where(
+            DeskBooking.location_id == place.id,
+            DeskBooking.day == day,
+            DeskBooking.status.in_(LIVE),
+        )
+    )
+    order = {desk.id: n for n, desk in enumerate(place.desks)}
+    return sorted(rows, key=lambda b: (order.get(b.desk_id, len(order)), b.period, b.id))
+
+
+async def between(session: AsyncSession, first: date, last: date) -> list[DeskBooking]:
+    """Every booking (any status) of the days from `first` to `last`, for the staff's export."""
+    rows = await session.scalars(
+        select(DeskBooking)
+        .where(DeskBooking.day.between(first, last), DeskBooking.status != Status.HELD)
+        .order_by(DeskBooking.day, DeskBooking.location_id, DeskBooking.starts_at, DeskBooking.id)
+    )
+    return list(rows)
