@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -35,10 +36,14 @@ from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings
 from content.knowledge import KB_DIR
 from content.library import Library
+from content.places import PLACES_FILE, load_places
 from handlers import get_routers
 from storage import migrate
-from storage.engine import SessionFactory, create_engine, create_session_factory
+from storage import places as places_store
+from storage.base import utcnow
+from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
 from storage.fsm import SQLStorage
+from storage.places import Places
 from storage.users import Directory
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,7 @@ class Runtime:
     events_isolation: BaseEventIsolation
     i18n: I18n
     library: Library
+    places: Places
     metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
@@ -66,9 +72,10 @@ class Runtime:
 
 async def open_runtime(settings: Settings, library: Library | None = None) -> Runtime:
     """Load the knowledge base (ContentError if broken) unless given, connect, bring the
-    SQLite schema up to date (or check PostgreSQL's), load the catalogs."""
+    SQLite schema up to date (or check PostgreSQL's), sync the places, load the catalogs."""
     if library is None:
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
+    seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
     try:
         engine = create_engine(settings.database_url)
     except OSError as exc:
@@ -86,9 +93,12 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         reason = exc.orig if isinstance(exc, DBAPIError) else exc
         raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
     factory = create_session_factory(engine)
+    async with unit_of_work(factory) as session:
+        await places_store.sync_places(session, seeds)
+        places = await places_store.load_places(session)
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)
-    return Runtime(settings, engine, factory, storage, isolation, i18n, library)
+    return Runtime(settings, engine, factory, storage, isolation, i18n, library, places)
 
 
 def _fsm_storage(
@@ -114,9 +124,15 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
 
 
 def create_dispatcher(
-    runtime: Runtime, *, clock: Callable[[], float] = time.monotonic
+    runtime: Runtime,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    wall_clock: Callable[[], datetime] = utcnow,
 ) -> Dispatcher:
-    """The one dispatcher: production, the demo and the tests all build it here."""
+    """The one dispatcher: production, the demo and the tests all build it here.
+
+    `clock` times throttling and caches; `wall_clock` is the date and time bookings obey.
+    """
     settings = runtime.settings
     directory = Directory(admin_ids=settings.admin_ids, clock=clock)
     dispatcher = Dispatcher(
@@ -128,6 +144,8 @@ def create_dispatcher(
         metrics=runtime.metrics,
         i18n=runtime.i18n,
         library=runtime.library,
+        places=runtime.places,
+        wall_clock=wall_clock,
     )
     buckets = TokenBuckets(settings.throttle_rate, settings.throttle_burst, clock)
     update = dispatcher.update

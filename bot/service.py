@@ -7,6 +7,7 @@ import gc
 from bot.app import create_bot, create_dispatcher, open_runtime
 from bot.runners import run_polling, run_webhook
 from bot.settings import Settings
+from scheduler.desks import add_desk_jobs
 from scheduler.setup import create_scheduler
 
 
@@ -16,6 +17,7 @@ async def serve(settings: Settings) -> None:
         bot = create_bot(settings)
         dispatcher = create_dispatcher(runtime)
         scheduler = create_scheduler(runtime.storage)
+        add_desk_jobs(scheduler, runtime.factory, runtime.places, bot, runtime.i18n)
         scheduler.start()
         tune_gc()
         try:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     default_locale: Literal["en", "ru", "fi"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     knowledge_dir: Path | None = None
+    places_file: Path | None = None
     throttle_rate: float = Field(default=3.0, gt=0, description="messages per second per user")
     throttle_burst: int = Field(default=5, ge=1)
 

@@ -6,12 +6,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import MenuAction, MenuCB
 
-COMING_SOON = (
-    MenuAction.DESK,
-    MenuAction.COACH,
-    MenuAction.EVENTS,
-    MenuAction.BOOKINGS,
-)
+COMING_SOON = (MenuAction.COACH, MenuAction.EVENTS)
 
 
 async def coming_soon(query: CallbackQuery) -> None:

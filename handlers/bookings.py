@@ -1,0 +1,333 @@
+"""My bookings: upcoming desks with Cancel and Add to calendar, offers, places in line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import desk_notices
+from handlers.ui import desk_keyboards as kb
+from handlers.ui.callbacks import BookingAction, BookingCB, MenuAction, MenuCB
+from handlers.ui.desk_texts import (
+    booking_lines,
+    day_short,
+    desk_label,
+    local_clock,
+    locale,
+    period_name,
+    period_times,
+    refusal_text,
+)
+from handlers.ui.ics import booking_file
+from handlers.ui.screens import edit_or_send
+from storage import desks, waitlist
+from storage.desks import DeskBooking, Reason, Refused, Status
+from storage.opening import Period
+from storage.places import Places
+from storage.users import Person
+
+WallClock = Callable[[], datetime]
+MAX_LISTED = 10
+
+
+def _button(text: str, data: BookingCB | MenuCB) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+async def show_bookings(
+    query: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    await query.answer()
+    await _list(query, session, person, places, wall_clock())
+
+
+async def _list(
+    query: CallbackQuery,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    now: datetime,
+    note: str = "",
+) -> None:
+    bookings = await desks.upcoming(session, person.id, now)
+    since = min((place.today(now) for place in places.all), default=now.date())
+    entries = [
+        entry
+        for entry in await waitlist.in_line(session, person.id, since)
+        if (place := places.get(entry.location_id)) is not None
+        and not place.started(entry.day, Period(entry.period), now)
+    ]
+    lines = [_("<b>My bookings</b>")]
+    rows: list[list[InlineKeyboardButton]] = []
+    if not bookings and not entries:
+        lines.append(_("You have no upcoming bookings."))
+    for number, booking in enumerate(bookings[:MAX_LISTED], 1):
+        place = places.get(booking.location_id)
+        if place is None:
+            continue
+        period = Period(booking.period)
+        line = _("{n}. {day} · {period} {times}\n    {place}, {desk}").format(
+            n=number,
+            day=day_short(booking.day),
+            period=period_name(period),
+            times=period_times(place, booking.day, period),
+            place=place.name(locale()),
+            desk=desk_label(place, place.desk(booking.desk_id), with_features=False),
+        )
+        if booking.status == Status.HELD and booking.hold_expires_at is not None:
+            line += "\n    " + _("🎉 Offered to you until {time}").format(
+                time=local_clock(place, booking.hold_expires_at)
+            )
+            rows.append(
+                [
+                    _button(
+                        _("✅ Take #{n}").format(n=number),
+                        BookingCB(action=BookingAction.ACCEPT, id=booking.id),
+                    ),
+                    _button(
+                        _("No, thanks #{n}").format(n=number),
+                        BookingCB(action=BookingAction.DECLINE, id=booking.id),
+                    ),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    _button(
+                        _("📅 Calendar #{n}").format(n=number),
+                        BookingCB(action=BookingAction.ICS, id=booking.id),
+                    ),
+                    _button(
+                        _("✖ Cancel #{n}").format(n=number),
+                        BookingCB(action=BookingAction.CANCEL, id=booking.id),
+                    ),
+                ]
+            )
+        lines.append(line)
+    if len(bookings) > MAX_LISTED:
+        lines.append(_("…and {count} more.").format(count=len(bookings) - MAX_LISTED))
+    if entries:
+        lines.append("\n" + _("<b>Waitlist</b>"))
+    for entry in entries[:MAX_LISTED]:
+        place = places.get(entry.location_id)
+        assert place is not None
+        period = Period(entry.period)
+        lines.append(
+            _("• {day} · {period} · {place}: number {position} in line").format(
+                day=day_short(entry.day),
+                period=period_name(period),
+                place=place.name(locale()),
+                position=await waitlist.position(session, entry),
+            )
+        )
+        rows.append(
+            [
+                _button(
+                    _("Leave the waitlist: {day}").format(day=day_short(entry.day)),
+                    BookingCB(action=BookingAction.LEAVE, id=entry.id),
+                )
+            ]
+        )
+    rows.append([_button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
+    text = "\n".join(lines)
+    await edit_or_send(
+        query, f"{note}\n\n{text}" if note else text, InlineKeyboardMarkup(inline_keyboard=rows)
+    )
+
+
+async def _own(
+    query: CallbackQuery, session: AsyncSession, person: Person, places: Places, booking_id: int
+) -> DeskBooking | None:
+    """The person's own booking at a known location; anything else gets a clear refusal."""
+    booking = await desks.own_booking(session, booking_id, person.id)
+    if booking is None or places.get(booking.location_id) is None:
+        await query.answer(refusal_text(Refused(Reason.NOT_FOUND)), show_alert=True)
+        return None
+    return booking
+
+
+async def ask_cancel(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    booking = await _own(query, session, person, places, callback_data.id)
+    if booking is None:
+        return
+    if booking.status != Status.ACTIVE or booking.starts_at <= wall_clock():
+        reason = Reason.NOT_FOUND if booking.status != Status.ACTIVE else Reason.TOO_LATE
+        await query.answer(refusal_text(Refused(reason)), show_alert=True)
+        return
+    place = places.get(booking.location_id)
+    assert place is not None
+    await query.answer()
+    text = _("Cancel this booking?\n\n{details}").format(details=booking_lines(place, booking))
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("Yes, cancel it"), BookingCB(action=BookingAction.CANCEL_YES, id=booking.id)
+                ),
+                _button(_("No, keep it"), BookingCB(action=BookingAction.LIST)),
+            ]
+        ]
+    )
+    await edit_or_send(query, text, markup)
+
+
+async def cancel(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    now = wall_clock()
+    try:
+        booking = await desks.cancel(session, callback_data.id, person.id, now)
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    place = places.get(booking.location_id)
+    assert place is not None
+    offers = await waitlist.refill(session, place, booking.day, now)
+    await query.answer(_("Cancelled."))
+    text = _("Your booking is cancelled.\n\n{details}").format(
+        details=booking_lines(place, booking)
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("📅 Remove from my calendar"),
+                    BookingCB(action=BookingAction.ICS, id=booking.id),
+                )
+            ],
+            [_button(_("My bookings"), BookingCB(action=BookingAction.LIST)), kb.home_button()],
+        ]
+    )
+    await edit_or_send(query, text, markup)
+    await desk_notices.offer_desks(bot, i18n, session, places, offers)
+
+
+async def send_ics(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+    bot: Bot,
+) -> None:
+    booking = await _own(query, session, person, places, callback_data.id)
+    if booking is None:
+        return
+    place = places.get(booking.location_id)
+    assert place is not None
+    await query.answer()
+    await bot.send_document(
+        person.id,
+        booking_file(place, booking, wall_clock()),
+        caption=_("Open the file to add the booking to your calendar."),
+    )
+
+
+async def accept_offer(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    held = await _own(query, session, person, places, callback_data.id)
+    if held is None:
+        return
+    place = places.get(held.location_id)
+    assert place is not None
+    try:
+        booking = await waitlist.accept(
+            session, place, held.id, person.id, wall_clock(), exempt=person.is_admin
+        )
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    await query.answer(_("Booked!"))
+    text = _("✅ <b>The desk is yours!</b>\n\n{details}").format(
+        details=booking_lines(place, booking)
+    )
+    await edit_or_send(query, text, kb.booking_keyboard(booking.id))
+
+
+async def decline_offer(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    now = wall_clock()
+    try:
+        booking = await waitlist.decline(session, callback_data.id, person.id, now)
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    offers = await waitlist.refill_after(session, places, [booking], now)
+    await query.answer()
+    await edit_or_send(
+        query,
+        _("All right, the desk goes to the next person in line."),
+        kb.book_again_keyboard(),
+    )
+    await desk_notices.offer_desks(bot, i18n, session, places, offers)
+
+
+async def leave_waitlist(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    now = wall_clock()
+    try:
+        await waitlist.leave(session, callback_data.id, person.id, now)
+    except Refused:
+        await query.answer(_("You are not on that waitlist any more."), show_alert=True)
+        return
+    await query.answer(_("You have left the waitlist."))
+    await _list(query, session, person, places, now)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(show_bookings, MenuCB.filter(F.action == MenuAction.BOOKINGS))
+    cb.register(show_bookings, BookingCB.filter(F.action == BookingAction.LIST))
+    cb.register(ask_cancel, BookingCB.filter(F.action == BookingAction.CANCEL))
+    cb.register(cancel, BookingCB.filter(F.action == BookingAction.CANCEL_YES))
+    cb.register(send_ics, BookingCB.filter(F.action == BookingAction.ICS))
+    cb.register(accept_offer, BookingCB.filter(F.action == BookingAction.ACCEPT))
+    cb.register(decline_offer, BookingCB.filter(F.action == BookingAction.DECLINE))
+    cb.register(leave_waitlist, BookingCB.filter(F.action == BookingAction.LEAVE))
+    return router

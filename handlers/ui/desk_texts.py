@@ -1,0 +1,140 @@
+"""What the desk screens say: dates and times in the location's zone and the user's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_date, format_skeleton, format_time
+
+from storage.desks import DeskBooking, Reason, Refused
+from storage.opening import Closure, ClosureKind, Desk, Period, Place
+
+
+def locale() -> str:
+    return get_i18n().current_locale
+
+
+def day_long(day: date) -> str:
+    """Tuesday, 1 December 2026"""
+    return format_date(day, "full", locale=locale())
+
+
+def day_short(day: date) -> str:
+    """Tue, 1 Dec"""
+    return format_skeleton("MMMEd", day, locale=locale())
+
+
+def months(first: date, last: date) -> str:
+    """December 2026, or December 2026 – January 2027"""
+    names = [format_skeleton("yMMMM", day, locale=locale()) for day in (first, last)]
+    return names[0] if names[0] == names[1] else f"{names[0]} – {names[1]}"
+
+
+def clock(moment: time) -> str:
+    return format_time(moment, "short", locale=locale())
+
+
+def local_clock(place: Place, moment: datetime) -> str:
+    """A UTC moment as the location's local time of day."""
+    return clock(moment.astimezone(place.timezone).time())
+
+
+def period_name(period: Period) -> str:
+    return {
+        Period.FULL: _("Full day"),
+        Period.MORNING: _("Morning"),
+        Period.AFTERNOON: _("Afternoon"),
+    }[period]
+
+
+def period_times(place: Place, day: date, period: Period) -> str:
+    start, end = place.times(day, period)
+    return f"{clock(start)}–{clock(end)}"
+
+
+def feature_names(features: tuple[str, ...]) -> list[str]:
+    names = {
+        "monitor": _("monitor"),
+        "standing": _("standing desk"),
+        "window": _("by the window"),
+        "accessible": _("wheelchair accessible"),
+    }
+    return [names[feature] for feature in features if feature in names]
+
+
+def desk_label(place: Place, desk: Desk | None, *, with_features: bool = True) -> str:
+    if desk is None:
+        return _("a desk that is no longer offered")
+    zone = place.zone(desk.zone_id)
+    parts = [zone.name(locale())] if zone else []
+    if with_features:
+        parts += feature_names(desk.features)
+    text = _("Desk {label}").format(label=desk.label)
+    return f"{text} ({', '.join(parts)})" if parts else text
+
+
+def slot_lines(place: Place, day: date, period: Period) -> str:
+    return _("📍 {place}\n📅 {day}\n🕘 {period}, {times} local time").format(
+        place=place.name(locale()),
+        day=day_long(day),
+        period=period_name(period),
+        times=period_times(place, day, period),
+    )
+
+
+def booking_lines(place: Place, booking: DeskBooking) -> str:
+    """Everything about a booking, in the location's local time."""
+    period = Period(booking.period)
+    return "{slot}\n{desk}\n🏢 {address}".format(
+        slot=slot_lines(place, booking.day, period),
+        desk="💺 " + desk_label(place, place.desk(booking.desk_id)),
+        address=place.address(locale()),
+    )
+
+
+def closure_text(closure: Closure) -> str:
+    if closure.kind is ClosureKind.WEEKLY:
+        return _("The Oasis is not open on this day of the week.")
+    if closure.kind is ClosureKind.HOLIDAY:
+        return _("The Oasis is closed for a public holiday: {name}.").format(name=closure.reason)
+    if closure.reason:
+        return _("The Oasis is closed that day: {reason}.").format(reason=closure.reason)
+    return _("The Oasis is closed that day.")
+
+
+def refusal_text(refused: Refused) -> str:
+    """Which rule said no, and what the person can do instead."""
+    reason = refused.reason
+    if reason is Reason.CLOSED and refused.closure is not None:
+        return closure_text(refused.closure) + " " + _("Please choose another day.")
+    messages = {
+        Reason.CLOSED: _("The Oasis is closed that day. Please choose another day."),
+        Reason.PAST: _("That day is already over. Please choose a day from today on."),
+        Reason.HORIZON: _(
+            "Desks can be booked up to {days} days ahead. Please choose a day in the calendar."
+        ).format(days=refused.limit),
+        Reason.STARTED: _(
+            "That time has already started, so it can no longer be booked. "
+            "Please choose a later time or another day."
+        ),
+        Reason.QUOTA: _(
+            "You already have {limit} upcoming desk bookings, the most you can hold at once. "
+            "Cancel one in My bookings to book another."
+        ).format(limit=refused.limit),
+        Reason.TWICE: _(
+            "You already have a desk at that time. You can see or cancel it in My bookings."
+        ),
+        Reason.TAKEN: _("Sorry, that desk was just taken by someone else."),
+        Reason.NO_DESK: _("That desk is no longer offered. Please choose another one."),
+        Reason.NOT_FOUND: _("This booking is not active any more. Open My bookings to see yours."),
+        Reason.TOO_LATE: _(
+            "This booking has already started, so it can no longer be cancelled. "
+            "If you cannot come, please let the Oasis staff know."
+        ),
+        Reason.OFFER_GONE: _("This offer is no longer open: it expired or was already answered."),
+        Reason.NOT_FULL: _("There are free desks for that time, so you can simply book one."),
+        Reason.WAITING: _("You are already on the waitlist for that time."),
+    }
+    return messages[reason]
