@@ -1,0 +1,86 @@
+"""End to end over HTTP: a desk booked, added to a calendar, seen by the staff and cancelled,
+and the demo's booking script played through the terminal chat."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from bot.app import Runtime
+from bot.demo import PERSONAS, sandboxed_bot, seed
+from bot.sandbox import SandboxServer
+from bot.sandbox.chat import TerminalChat
+from bot.settings import Settings
+from content.library import Library, Shelf
+from storage.desks import DeskBooking
+
+DEMO_SCRIPT = Path(__file__).parents[2] / "demo" / "book-a-desk.txt"
+
+
+@pytest.fixture
+async def live(settings: Settings, shelf: Shelf) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
+    """The bot over HTTP, with flood control loosened as the demo does: a test taps fast."""
+    fast = settings.model_copy(update={"throttle_rate": 1000.0, "throttle_burst": 1000})
+    async with sandboxed_bot(fast, Library(shelf, shelf.knowledge.source)) as (server, runtime):
+        yield server, runtime
+
+
+async def test_a_desk_is_booked_added_to_a_calendar_and_cancelled(
+    live: tuple[SandboxServer, Runtime],
+) -> None:
+    server, runtime = live
+    anna = server.user(1001, "Anna", language_code="en")
+    await anna.send("/start")
+    await server.wait_idle()
+    for label in ("English", "Book a desk", "Lappeenranta", "Earliest free day", " free"):
+        await anna.press(label)
+        await server.wait_idle()
+    await anna.press("Any free desk")
+    await server.wait_idle()
+    await anna.press("Confirm booking")
+    await server.wait_idle()
+    assert anna.last.text.startswith("✅ Your desk is booked!")
+    assert "Business Oasis Lappeenranta" in anna.last.text
+
+    await anna.press("Add to calendar")
+    await server.wait_idle()
+    document = anna.last.document
+    assert document is not None and document.file_name == "oasis-desk-1.ics"
+    [event] = Calendar.from_ical(document.content).walk("VEVENT")
+    assert str(event["DTSTART"].dt.tzinfo) == "Europe/Helsinki"
+    async with runtime.factory() as session:
+        booking = await session.get(DeskBooking, 1)
+    assert booking is not None
+    assert (event["DTSTART"].dt, event["DTEND"].dt) == (booking.starts_at, booking.ends_at)
+    assert event["DTSTART"].dt.hour in (9, 13)  # opening, or 13:00 when the morning is over
+
+    await anna.press("My bookings")  # under the confirmation, which now shows the list
+    await server.wait_idle()
+    screen = anna.messages[-2]
+    assert screen.text.startswith("My bookings\n1. ")
+    await anna.press("Cancel #1")
+    await server.wait_idle()
+    await anna.press("Yes, cancel it")
+    await server.wait_idle()
+    assert anna.messages[-2].text.startswith("Your booking is cancelled.")
+    await anna.press("My bookings")
+    await server.wait_idle()
+    assert "You have no upcoming bookings." in anna.messages[-2].text
+    assert server.errors == []
+
+
+async def test_the_demo_booking_script_plays_to_the_end(
+    live: tuple[SandboxServer, Runtime],
+) -> None:
+    server, runtime = live
+    await seed(runtime)
+    people = {
+        p.role: server.user(p.user_id, p.first_name, language_code=p.language_code)
+        for p in PERSONAS
+    }
+    chat = TerminalChat(server, people)
+    assert await chat.run_script(DEMO_SCRIPT.read_text(encoding="utf-8").splitlines()) == 0
+    assert server.errors == []
