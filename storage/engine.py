@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,27 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     finally:
         if session.in_transaction():  # the block or its commit failed
             await session.close()  # rolls back and gives the connection back
+
+
+_ambient: ContextVar[AsyncSession | None] = ContextVar("ambient_session", default=None)
+
+
+@contextmanager
+def ambient(session: AsyncSession) -> Iterator[None]:
+    """Make `session` the current update's unit of work for code that is not handed it.
+
+    The SQL conversation storage writes through it: a second connection writing while the
+    update's transaction holds SQLite's write lock would wait for itself.
+    """
+    token = _ambient.set(session)
+    try:
+        yield
+    finally:
+        _ambient.reset(token)
+
+
+def ambient_session() -> AsyncSession | None:
+    return _ambient.get()
 
 
 async def ping(engine: AsyncEngine) -> bool:

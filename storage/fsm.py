@@ -16,11 +16,12 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import String, Text, delete
+from sqlalchemy import String, Text, delete, event
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, insert, utcnow
-from storage.engine import SessionFactory, unit_of_work
+from storage.engine import SessionFactory, ambient_session, unit_of_work
 
 _Record = tuple[str | None, dict[str, Any]]
 
@@ -72,16 +73,48 @@ class SQLStorage(BaseStorage):
             self._cache.popitem(last=False)
 
     async def _store(self, key: str, state: str | None, data: dict[str, Any]) -> None:
-        async with unit_of_work(self._factory) as session:
-            if state is None and not data:
-                await session.execute(delete(FSMRecord).where(FSMRecord.key == key))
-            else:
-                values = {"state": state, "data": json.dumps(data), "updated_at": utcnow()}
-                statement = insert(session, FSMRecord).values(key=key, **values)
-                await session.execute(
-                    statement.on_conflict_do_update(index_elements=[FSMRecord.key], set_=values)
-                )
+        """Write in the update's own transaction when there is one (committed or rolled back
+        with everything else the update did), else in a transaction of its own."""
+        session = ambient_session()
+        if session is None:
+            async with unit_of_work(self._factory) as own:
+                await self._write(own, key, state, data)
+        else:
+            await self._write(session, key, state, data)
+            self._forget_on_rollback(session, key)
         self._remember(key, (state, data))
+
+    @staticmethod
+    async def _write(
+        session: AsyncSession, key: str, state: str | None, data: dict[str, Any]
+    ) -> None:
+        if state is None and not data:
+            await session.execute(delete(FSMRecord).where(FSMRecord.key == key))
+            return
+        values = {"state": state, "data": json.dumps(data), "updated_at": utcnow()}
+        statement = insert(session, FSMRecord).values(key=key, **values)
+        await session.execute(
+            statement.on_conflict_do_update(index_elements=[FSMRecord.key], set_=values)
+        )
+
+    def _forget_on_rollback(self, session: AsyncSession, key: str) -> None:
+        """If the update fails, its writes are undone: the cache must not keep them."""
+        keys: set[str] | None = session.info.get("fsm_keys")
+        if keys is None:
+            keys = session.info["fsm_keys"] = set()
+
+            def committed(_session: Any) -> None:
+                keys.clear()
+
+            def ended(_session: Any, transaction: Any) -> None:
+                if transaction.parent is None:  # not committed: rolled back or closed
+                    for name in keys:
+                        self._cache.pop(name, None)
+                    keys.clear()
+
+            event.listen(session.sync_session, "after_commit", committed)
+            event.listen(session.sync_session, "after_transaction_end", ended)
+        keys.add(key)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = self._keys.build(key)

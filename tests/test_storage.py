@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import Runtime
-from storage.engine import unit_of_work
+from storage.engine import ambient, unit_of_work
 from storage.fsm import FSMRecord, SQLStorage
 from storage.users import Directory, Profile, User, mark_blocked, touch
 from tests.conftest import FakeClock
@@ -131,3 +131,31 @@ async def test_a_failed_commit_loses_the_update_but_not_the_connection(runtime: 
     async with unit_of_work(runtime.factory) as session:
         user = await session.get(User, ANNA.id)
     assert user is not None and user.first_name == "Anna"
+
+
+async def test_a_flow_step_after_a_write_in_the_same_update_is_stored_with_it(
+    runtime: Runtime,
+) -> None:
+    """The conversation storage writes in the update's transaction: on SQLite a second
+    connection would wait for the update's own write lock and fail as "database is locked"."""
+    if not isinstance(runtime.storage, SQLStorage):
+        pytest.skip("the SQL storage only")
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    async with unit_of_work(runtime.factory) as session:
+        with ambient(session):
+            await touch(session, Profile(5, "Eva", None, None), is_admin=False)
+            await runtime.storage.set_state(key, "BookDesk:choosing")
+    assert await SQLStorage(runtime.factory).get_state(key) == "BookDesk:choosing"
+
+
+async def test_a_flow_step_of_a_failed_update_is_forgotten(runtime: Runtime) -> None:
+    if not isinstance(runtime.storage, SQLStorage):
+        pytest.skip("the SQL storage only")
+    key = StorageKey(bot_id=1, chat_id=6, user_id=6)
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(runtime.factory) as session:
+            with ambient(session):
+                await runtime.storage.set_state(key, "BookDesk:choosing")
+                raise RuntimeError("the handler failed")
+    assert await runtime.storage.get_state(key) is None
+    assert await SQLStorage(runtime.factory).get_state(key) is None

@@ -8,11 +8,12 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
-from storage.engine import SessionFactory, unit_of_work
+from storage.engine import SessionFactory, ambient, unit_of_work
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Gives handlers `session`. No connection is taken until a handler runs a query."""
+    """Gives handlers `session` (and makes it the ambient one, which the SQL conversation
+    storage writes through). No connection is taken until a handler runs a query."""
 
     def __init__(self, factory: SessionFactory) -> None:
         self.factory = factory
@@ -25,4 +26,5 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         async with unit_of_work(self.factory) as session:
             data["session"] = session
-            return await handler(event, data)
+            with ambient(session):
+                return await handler(event, data)
