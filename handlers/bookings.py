@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -46,7 +47,9 @@ async def show_bookings(
     person: Person,
     places: Places,
     wall_clock: WallClock,
+    state: FSMContext,
 ) -> None:
+    await state.clear()  # the list is not a flow: leaving the booking flow for it ends it
     await query.answer()
     await _list(query, session, person, places, wall_clock())
 

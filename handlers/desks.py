@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,6 +39,12 @@ from storage.users import Person
 WallClock = Callable[[], datetime]
 
 
+class BookDesk(StatesGroup):
+    """Inside the flow: typed text is not a question, and /cancel says it left the flow."""
+
+    choosing = State()
+
+
 def _parse(data: DeskCB, places: Places) -> tuple[Place, date, Period | None] | None:
     """The location, day and period a button names, or None if it names nothing real."""
     place = places.get(data.loc)
@@ -49,8 +57,13 @@ def _parse(data: DeskCB, places: Places) -> tuple[Place, date, Period | None] | 
 
 
 async def show_places(
-    query: CallbackQuery, places: Places, session: AsyncSession, wall_clock: WallClock
+    query: CallbackQuery,
+    places: Places,
+    session: AsyncSession,
+    wall_clock: WallClock,
+    state: FSMContext,
 ) -> None:
+    await state.set_state(BookDesk.choosing)
     if len(places.all) == 1:
         await _calendar(query, session, places, places.all[0], wall_clock())
         return
@@ -66,11 +79,13 @@ async def show_calendar(
     session: AsyncSession,
     places: Places,
     wall_clock: WallClock,
+    state: FSMContext,
 ) -> None:
     place = places.get(callback_data.loc)
     if place is None:
         await refuse_stale(query)
         return
+    await state.set_state(BookDesk.choosing)
     await query.answer()
     await _calendar(query, session, places, place, wall_clock())
 
@@ -236,6 +251,7 @@ async def confirm(
     places: Places,
     person: Person,
     wall_clock: WallClock,
+    state: FSMContext,
 ) -> None:
     parsed = _parse(callback_data, places)
     if parsed is None or parsed[2] is None:
@@ -259,6 +275,7 @@ async def confirm(
     except Refused as refused:
         await _refused(query, session, places, place, day, now, refused)
         return
+    await state.clear()
     await query.answer(_("Booked!"))
     text = _("✅ <b>Your desk is booked!</b>\n\n{details}").format(
         details=booking_lines(place, booking)
@@ -294,6 +311,7 @@ async def join_waitlist(
     places: Places,
     person: Person,
     wall_clock: WallClock,
+    state: FSMContext,
 ) -> None:
     parsed = _parse(callback_data, places)
     if parsed is None or parsed[2] is None:
@@ -309,6 +327,7 @@ async def join_waitlist(
     except Refused as refused:
         await _refused(query, session, places, place, day, now, refused)
         return
+    await state.clear()
     await query.answer(_("You are on the waitlist."))
     text = _(
         "⏳ <b>You are on the waitlist</b> (number {position} in line)\n\n{slot}\n\n"
