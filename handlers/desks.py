@@ -134,7 +134,7 @@ async def _day(
 ) -> None:
     """The periods of a day, or the calendar with the reason if the day cannot be booked."""
     try:
-        await desks.check_bookable(session, place, day, Period.AFTERNOON, now)
+        await desks.check_bookable(session, place, day, Period.AFTERNOON, now, locale())
     except Refused as refused:
         await _calendar(query, session, places, place, now, refusal_text(refused))
         return
@@ -164,7 +164,7 @@ async def show_zones(
     now = wall_clock()
     await query.answer()
     try:
-        await desks.check_bookable(session, place, day, period, now)
+        await desks.check_bookable(session, place, day, period, now, locale())
     except Refused as refused:
         await _day(query, session, places, place, day, now, refusal_text(refused))
         return
@@ -193,7 +193,7 @@ async def show_desks(
     now = wall_clock()
     await query.answer()
     try:
-        await desks.check_bookable(session, place, day, period, now)
+        await desks.check_bookable(session, place, day, period, now, locale())
     except Refused as refused:
         await _day(query, session, places, place, day, now, refusal_text(refused))
         return
@@ -228,7 +228,7 @@ async def show_summary(
     now = wall_clock()
     await query.answer()
     try:
-        await desks.check_bookable(session, place, day, period, now)
+        await desks.check_bookable(session, place, day, period, now, locale())
     except Refused as refused:
         await _day(query, session, places, place, day, now, refusal_text(refused))
         return
@@ -271,6 +271,7 @@ async def confirm(
             desk_id=callback_data.desk or None,
             zone_id=callback_data.zone or None,
             exempt=person.is_admin,
+            language=locale(),
         )
     except Refused as refused:
         await _refused(query, session, places, place, day, now, refused)
@@ -322,7 +323,7 @@ async def join_waitlist(
     now = wall_clock()
     try:
         _entry, position = await waitlist.join(
-            session, place, person.id, day, period, now, exempt=person.is_admin
+            session, place, person.id, day, period, now, exempt=person.is_admin, language=locale()
         )
     except Refused as refused:
         await _refused(query, session, places, place, day, now, refused)
@@ -354,7 +355,7 @@ async def explain_closed(
         return
     place, day, _period = parsed
     try:
-        await desks.check_bookable(session, place, day, Period.AFTERNOON, wall_clock())
+        await desks.check_bookable(session, place, day, Period.AFTERNOON, wall_clock(), locale())
         await query.answer()  # reopened since the calendar was drawn
         await _day(query, session, places, place, day, wall_clock())
     except Refused as refused:

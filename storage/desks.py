@@ -200,7 +200,12 @@ async def free_desks(
 
 
 async def check_bookable(
-    session: AsyncSession, place: Place, day: date, period: Period, now: datetime
+    session: AsyncSession,
+    place: Place,
+    day: date,
+    period: Period,
+    now: datetime,
+    language: str = "en",
 ) -> None:
     """Refused unless `period` of `day` is open, ahead, and within the booking horizon."""
     today = place.today(now)
@@ -208,7 +213,7 @@ async def check_bookable(
         raise Refused(Reason.PAST)
     if not place.in_horizon(day, now):
         raise Refused(Reason.HORIZON, limit=place.rules.horizon_days)
-    if (closure := await closure_on(session, place, day)) is not None:
+    if (closure := await closure_on(session, place, day, language)) is not None:
         raise Refused(Reason.CLOSED, closure=closure)
     if place.started(day, period, now):
         raise Refused(Reason.STARTED)
@@ -264,9 +269,11 @@ async def book(
     desk_id: int | None = None,
     zone_id: int | None = None,
     exempt: bool = False,
+    language: str = "en",
 ) -> DeskBooking:
-    """Book a desk (that one, any in the zone, or any) or raise Refused saying why not."""
-    await check_bookable(session, place, day, period, now)
+    """Book a desk (that one, any in the zone, or any) or raise Refused saying why not
+    (a closure's reason in `language`)."""
+    await check_bookable(session, place, day, period, now, language)
     await check_person(session, place, user_id, day, period, now, exempt=exempt)
     if desk_id is not None:
         desk = place.desk(desk_id)

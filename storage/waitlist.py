@@ -64,9 +64,10 @@ async def join(
     now: datetime,
     *,
     exempt: bool = False,
+    language: str = "en",
 ) -> tuple[WaitlistEntry, int]:
     """Put the person in line for `period` of a full day; the entry and their place in line."""
-    await desks.check_bookable(session, place, day, period, now)
+    await desks.check_bookable(session, place, day, period, now, language)
     await desks.check_person(session, place, user_id, day, period, now, exempt=exempt)
     if await desks.free_desks(session, place, day, period):
         raise Refused(Reason.NOT_FULL)
