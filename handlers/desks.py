@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.ui import desk_keyboards as kb
@@ -333,11 +334,11 @@ async def join_waitlist(
     text = _(
         "⏳ <b>You are on the waitlist</b> (number {position} in line)\n\n{slot}\n\n"
         "If a desk frees up, I will offer it to you here. The offer is held for you for "
-        "{hours} hours, or until the time starts if that is sooner."
+        "{window}, or until the time starts if that is sooner."
     ).format(
         position=position,
         slot=slot_lines(place, day, period),
-        hours=round(place.rules.offer_window.total_seconds() / 3600, 1),
+        window=format_timedelta(place.rules.offer_window, threshold=2, locale=locale()),
     )
     await edit_or_send(query, text, kb.my_bookings_keyboard())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date, format_skeleton, format_time
 
@@ -112,16 +112,21 @@ def refusal_text(refused: Refused) -> str:
     messages = {
         Reason.CLOSED: _("The Oasis is closed that day. Please choose another day."),
         Reason.PAST: _("That day is already over. Please choose a day from today on."),
-        Reason.HORIZON: _(
-            "Desks can be booked up to {days} days ahead. Please choose a day in the calendar."
+        Reason.HORIZON: ngettext(
+            "Desks can be booked up to {days} day ahead. Please choose a day in the calendar.",
+            "Desks can be booked up to {days} days ahead. Please choose a day in the calendar.",
+            refused.limit,
         ).format(days=refused.limit),
         Reason.STARTED: _(
             "That time has already started, so it can no longer be booked. "
             "Please choose a later time or another day."
         ),
-        Reason.QUOTA: _(
+        Reason.QUOTA: ngettext(
+            "You already have {limit} upcoming desk booking, the most you can hold at once. "
+            "Cancel it in My bookings to book another.",
             "You already have {limit} upcoming desk bookings, the most you can hold at once. "
-            "Cancel one in My bookings to book another."
+            "Cancel one in My bookings to book another.",
+            refused.limit,
         ).format(limit=refused.limit),
         Reason.TWICE: _(
             "You already have a desk at that time. You can see or cancel it in My bookings."
