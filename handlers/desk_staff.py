@@ -37,7 +37,7 @@ from handlers.ui.desk_texts import (
 from handlers.ui.screens import edit_or_send
 from storage import closures, desks, waitlist
 from storage import places as places_store
-from storage.desks import DeskBooking, Refused
+from storage.desks import DeskBooking, Refused, Status
 from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import Person, User, users_by_id
@@ -48,13 +48,16 @@ MAX_EXPORT_DAYS = 366
 
 
 def parse_day(text: str) -> date | None:
-    """A date typed as 2026-12-01 or in the user's own format (1.12.2026, 12/1/2026)."""
+    """A date typed as 2026-12-01, 1.12.2026 (day first, as in Russia and Finland), or in the
+    user's own format with slashes (12/1/2026 in English)."""
     text = text.strip()
     try:
         return date.fromisoformat(text)
     except ValueError:
         pass
     try:
+        if "." in text:
+            return datetime.strptime(text.rstrip("."), "%d.%m.%Y").date()
         return parse_date(text, locale=locale())
     except (ValueError, IndexError):
         return None
@@ -129,7 +132,9 @@ async def _occupancy_of(session: AsyncSession, place: Place, day: date) -> str:
                 desk=desk,
                 period=period_name(Period(booking.period)),
                 who=escape(person_name(people.get(booking.user_id), booking.user_id)),
-                held=" " + _("(offered, not yet accepted)") if booking.status == "held" else "",
+                held=" " + _("(offered, not yet accepted)")
+                if booking.status == Status.HELD
+                else "",
             )
         )
     if not bookings:
@@ -185,6 +190,13 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula (a name like "=HYPERLINK(...)") is quoted."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
+
+
 def bookings_csv(places: Places, bookings: Sequence[DeskBooking], people: dict[int, User]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read Cyrillic and ä right."""
     out = io.StringIO()
@@ -197,19 +209,18 @@ def bookings_csv(places: Places, bookings: Sequence[DeskBooking], people: dict[i
         zone_name = zone.name("en") if zone else ""
         tz = place.timezone if place else None
         user = people.get(b.user_id)
-        writer.writerow(
-            [
-                b.id, place.key if place else b.location_id, desk.label if desk else b.desk_id,
-                zone_name, b.day.isoformat(), Period(b.period).name.lower(),
-                b.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                b.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                str(tz) if tz else "", b.status, b.cancel_reason or "", b.user_id,
-                user.first_name if user else "", (user.last_name or "") if user else "",
-                (user.username or "") if user else "",
-                b.created_at.isoformat(timespec="seconds"),
-                b.updated_at.isoformat(timespec="seconds"),
-            ]
-        )  # fmt: skip
+        row = [
+            b.id, place.key if place else b.location_id, desk.label if desk else b.desk_id,
+            zone_name, b.day.isoformat(), Period(b.period).name.lower(),
+            b.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            b.ends_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            str(tz) if tz else "", b.status, b.cancel_reason or "", b.user_id,
+            user.first_name if user else "", (user.last_name or "") if user else "",
+            (user.username or "") if user else "",
+            b.created_at.isoformat(timespec="seconds"),
+            b.updated_at.isoformat(timespec="seconds"),
+        ]  # fmt: skip
+        writer.writerow([_cell(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -246,11 +257,20 @@ async def close_command(
             )
         )
         return
-    await state.update_data(close_reason=reason.strip()[:500])
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons[str(day.toordinal())] = reason.strip()[:500]
+    await state.update_data(close_reasons=reasons)
     await message.answer(
         _("Which location closes on {day}?").format(day=day_long(day)),
         reply_markup=_places_keyboard(places, StaffAction.CLOSE, day),
     )
+
+
+async def _close_reason(state: FSMContext, day: date) -> str:
+    """The reason typed with /close_day for that date (kept per date: an admin may prepare
+    several closures before confirming them)."""
+    reasons = (await state.get_data()).get("close_reasons") or {}
+    return str(reasons.get(str(day.toordinal()), ""))
 
 
 def _staff_target(
@@ -278,9 +298,9 @@ async def ask_close(
         await query.answer(_("This button is for the programme staff."), show_alert=True)
         return
     place, day = target
-    booked = len(await desks.on_day(session, place, day))
+    booked = sum(1 for b in await desks.on_day(session, place, day) if b.status == Status.ACTIVE)
     queued = sum((await waitlist.counts(session, place, day)).values())
-    reason = (await state.get_data()).get("close_reason", "")
+    reason = await _close_reason(state, day)
     await query.answer()
     text = _(
         "Close <b>{place}</b> on {day}?\n"
@@ -318,14 +338,16 @@ async def close_day(
         await query.answer(_("This button is for the programme staff."), show_alert=True)
         return
     place, day = target
-    reason = str((await state.get_data()).get("close_reason", ""))
+    reason = await _close_reason(state, day)
     try:
         closed = await closures.close_day(session, place, day, reason, person.id, wall_clock())
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
     await query.answer()
-    await state.update_data(close_reason=None)
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons.pop(str(day.toordinal()), None)
+    await state.update_data(close_reasons=reasons)
     told = await desk_notices.day_closed(bot, i18n, session, place, closed, escape(reason))
     await edit_or_send(
         query,

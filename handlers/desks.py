@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from html import escape
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -105,7 +106,7 @@ async def _calendar(
         "(you can join the waitlist)"
     ).format(place=place.name(locale()), months=months(days[0].day, days[-1].day))
     markup = kb.calendar_keyboard(place, days, several_places=len(places.all) > 1)
-    await edit_or_send(query, f"{note}\n\n{text}" if note else text, markup)
+    await edit_or_send(query, f"{escape(note)}\n\n{text}" if note else text, markup)
 
 
 async def show_day(
@@ -145,7 +146,7 @@ async def _day(
         place=place.name(locale()), day=day_long(day), opens=clock(opens), closes=clock(closes)
     )
     await edit_or_send(
-        query, f"{note}\n\n{text}" if note else text, kb.periods_keyboard(place, state)
+        query, f"{escape(note)}\n\n{text}" if note else text, kb.periods_keyboard(place, state)
     )
 
 
@@ -300,7 +301,10 @@ async def _refused(
         await query.answer(text, show_alert=True)
         await edit_or_send(query, text, kb.my_bookings_keyboard())
         return
-    await query.answer()
+    if refused.reason is Reason.NO_DESK:  # as on the summary step: an alert, then the day
+        await query.answer(text, show_alert=True)
+    else:
+        await query.answer()
     if refused.reason is Reason.TAKEN:
         text = _("{sorry} Here is what is still free:").format(sorry=text)
     await _day(query, session, places, place, day, now, text)

@@ -34,16 +34,19 @@ async def close_day(
         raise Refused(Reason.CLOSED, closure=closure)
     if not await places.mark_closed(session, place, day, reason, closed_by):
         raise Refused(Reason.CLOSED)
-    cancelled = [
-        booking
-        for booking in await desks.on_day(session, place, day)
-        if await desks.release(
-            session,
-            booking,
-            Status.CANCELLED,
-            now,
-            expected=Status(booking.status),
-            reason="closed",
-        )
-    ]
+    cancelled = []
+    for booking in await desks.on_day(session, place, day):
+        held = booking.status == Status.HELD  # an offer: its person is told as one waiting
+        if (
+            await desks.release(
+                session,
+                booking,
+                Status.CANCELLED,
+                now,
+                expected=Status(booking.status),
+                reason="closed",
+            )
+            and not held
+        ):
+            cancelled.append(booking)
     return DayClosed(cancelled, await waitlist.close_day(session, place, day, now))

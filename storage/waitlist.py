@@ -110,13 +110,20 @@ async def position(session: AsyncSession, entry: WaitlistEntry) -> int:
     return int(ahead or 0) + 1
 
 
-async def leave(session: AsyncSession, entry_id: int, user_id: int, now: datetime) -> WaitlistEntry:
-    entry = await session.get(WaitlistEntry, entry_id)
-    if entry is None or entry.user_id != user_id or entry.status != WaitStatus.WAITING:
+async def leave(session: AsyncSession, entry_id: int, user_id: int, now: datetime) -> None:
+    """The person leaves the line; refused once a desk is being offered to them (or later)."""
+    result = await session.execute(
+        update(WaitlistEntry)
+        .where(
+            WaitlistEntry.id == entry_id,
+            WaitlistEntry.user_id == user_id,
+            WaitlistEntry.status == WaitStatus.WAITING,
+        )
+        .values(status=WaitStatus.LEFT, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
         raise Refused(Reason.NOT_FOUND)
-    entry.status = WaitStatus.LEFT
-    entry.updated_at = now
-    return entry
 
 
 async def in_line(session: AsyncSession, user_id: int, since: date) -> list[WaitlistEntry]:
