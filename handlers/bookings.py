@@ -19,6 +19,7 @@ from handlers.ui.desk_texts import (
     booking_lines,
     day_short,
     desk_label,
+    html,
     local_clock,
     locale,
     period_name,
@@ -84,8 +85,8 @@ async def _list(
             day=day_short(booking.day),
             period=period_name(period),
             times=period_times(place, booking.day, period),
-            place=place.name(locale()),
-            desk=desk_label(place, place.desk(booking.desk_id), with_features=False),
+            place=html(place.name(locale())),
+            desk=html(desk_label(place, place.desk(booking.desk_id), with_features=False)),
         )
         if booking.status == Status.HELD and booking.hold_expires_at is not None:
             line += "\n    " + _("🎉 Offered to you until {time}").format(
@@ -129,7 +130,7 @@ async def _list(
             _("• {day} · {period} · {place}: number {position} in line").format(
                 day=day_short(entry.day),
                 period=period_name(period),
-                place=place.name(locale()),
+                place=html(place.name(locale())),
                 position=await waitlist.position(session, entry),
             )
         )

@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.ui import desk_keyboards as kb
-from handlers.ui.desk_texts import booking_lines, day_long, local_clock, slot_lines
+from handlers.ui.desk_texts import booking_lines, day_long, html, local_clock, slot_lines
 from storage.closures import DayClosed
 from storage.desks import DeskBooking
 from storage.opening import Period, Place
@@ -71,7 +71,7 @@ async def day_closed(
                 "Your booking is cancelled:\n{details}\n\n"
                 "We are sorry for the trouble. You are welcome to book another day."
             ).format(
-                place=place.name(i18n.current_locale),
+                place=html(place.name(i18n.current_locale)),
                 day=day_long(booking.day),
                 reason=f": {reason}" if reason else ".",
                 details=booking_lines(place, booking),
@@ -84,7 +84,7 @@ async def day_closed(
                 "⚠️ <b>{place} is closed on {day}</b>{reason}\n\n"
                 "You were on the waitlist for that day; the waitlist is now cleared."
             ).format(
-                place=place.name(i18n.current_locale),
+                place=html(place.name(i18n.current_locale)),
                 day=day_long(entry.day),
                 reason=f": {reason}" if reason else ".",
             )

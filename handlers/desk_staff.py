@@ -29,6 +29,7 @@ from handlers.ui.desk_texts import (
     closure_text,
     day_long,
     desk_label,
+    html,
     locale,
     period_name,
     period_times,
@@ -100,7 +101,7 @@ async def occupancy(
 
 
 async def _occupancy_of(session: AsyncSession, place: Place, day: date) -> str:
-    title = _("<b>{place}</b>, {day}").format(place=place.name(locale()), day=day_long(day))
+    title = _("<b>{place}</b>, {day}").format(place=html(place.name(locale())), day=day_long(day))
     closure = await places_store.closure_on(session, place, day, locale())
     if closure is not None:
         return f"{title}\n{escape(closure_text(closure))}"
@@ -126,7 +127,7 @@ async def _occupancy_of(session: AsyncSession, place: Place, day: date) -> str:
         )
     people = await users_by_id(session, (b.user_id for b in bookings))
     for booking in bookings:
-        desk = desk_label(place, place.desk(booking.desk_id), with_features=False)
+        desk = html(desk_label(place, place.desk(booking.desk_id), with_features=False))
         lines.append(
             "• {desk}: {period} — {who}{held}".format(
                 desk=desk,
@@ -307,7 +308,7 @@ async def ask_close(
         "Bookings to cancel: {booked}. People on the waitlist: {queued}.\n"
         "Reason they will see: {reason}\n\nEveryone affected gets a message."
     ).format(
-        place=place.name(locale()),
+        place=html(place.name(locale())),
         day=day_long(day),
         booked=booked,
         queued=queued,
@@ -354,7 +355,7 @@ async def close_day(
         _(
             "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
         ).format(
-            place=place.name(locale()),
+            place=html(place.name(locale())),
             day=day_long(day),
             cancelled=len(closed.cancelled),
             told=told,
@@ -395,7 +396,7 @@ async def reopen(
         text = _("{place} is open again on {day}. Cancelled bookings stay cancelled.")
     else:
         text = _("{place} was not closed by the staff on {day}; nothing to reopen.")
-    await edit_or_send(query, text.format(place=place.name(locale()), day=day_long(day)))
+    await edit_or_send(query, text.format(place=html(place.name(locale())), day=day_long(day)))
 
 
 def create_router() -> Router:

@@ -26,6 +26,7 @@ from handlers.ui.desk_texts import (
     closure_text,
     day_long,
     desk_label,
+    html,
     locale,
     months,
     refusal_text,
@@ -66,12 +67,14 @@ async def show_places(
     state: FSMContext,
 ) -> None:
     await state.set_state(BookDesk.choosing)
+    await query.answer()
     if len(places.all) == 1:
         await _calendar(query, session, places, places.all[0], wall_clock())
         return
     lines = [_("<b>Book a desk</b>\nWhere would you like to work?"), ""]
-    lines += [f"• <b>{p.name(locale())}</b> — {p.address(locale())}" for p in places.all]
-    await query.answer()
+    lines += [
+        f"• <b>{html(p.name(locale()))}</b> — {html(p.address(locale()))}" for p in places.all
+    ]
     await edit_or_send(query, "\n".join(lines), kb.places_keyboard(places.all))
 
 
@@ -104,7 +107,7 @@ async def _calendar(
     text = _(
         "<b>{place}</b>\n{months}\nChoose a day. ✕ closed · ● fully booked "
         "(you can join the waitlist)"
-    ).format(place=place.name(locale()), months=months(days[0].day, days[-1].day))
+    ).format(place=html(place.name(locale())), months=months(days[0].day, days[-1].day))
     markup = kb.calendar_keyboard(place, days, several_places=len(places.all) > 1)
     await edit_or_send(query, f"{escape(note)}\n\n{text}" if note else text, markup)
 
@@ -143,7 +146,10 @@ async def _day(
     [state] = await desks.availability(session, place, [day], now, locale())
     opens, closes = place.opening(day) or place.times(day, Period.FULL)
     text = _("<b>{place}</b>\n{day}\nOpen {opens}–{closes} local time. Choose a time:").format(
-        place=place.name(locale()), day=day_long(day), opens=clock(opens), closes=clock(closes)
+        place=html(place.name(locale())),
+        day=day_long(day),
+        opens=clock(opens),
+        closes=clock(closes),
     )
     await edit_or_send(
         query, f"{escape(note)}\n\n{text}" if note else text, kb.periods_keyboard(place, state)
@@ -204,7 +210,7 @@ async def show_desks(
         await _day(query, session, places, place, day, now, refusal_text(Refused(Reason.TAKEN)))
         return
     text = _("{slot}\n\nChoose a desk in {zone}:").format(
-        slot=slot_lines(place, day, period), zone=zone.name(locale())
+        slot=slot_lines(place, day, period), zone=html(zone.name(locale()))
     )
     await edit_or_send(query, text, kb.desks_keyboard(place, day, period, zone, free))
 
@@ -235,13 +241,13 @@ async def show_summary(
         await _day(query, session, places, place, day, now, refusal_text(refused))
         return
     if desk is not None:
-        which = desk_label(place, desk)
+        which = html(desk_label(place, desk))
     elif zone is not None:
-        which = _("any free desk in {zone}").format(zone=zone.name(locale()))
+        which = _("any free desk in {zone}").format(zone=html(zone.name(locale())))
     else:
         which = _("any free desk")
     text = _("<b>Please check your booking</b>\n\n{slot}\n💺 {desk}\n🏢 {address}").format(
-        slot=slot_lines(place, day, period), desk=which, address=place.address(locale())
+        slot=slot_lines(place, day, period), desk=which, address=html(place.address(locale()))
     )
     await edit_or_send(query, text, kb.confirm_keyboard(callback_data))
 

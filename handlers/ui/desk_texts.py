@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from html import escape
 
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
@@ -10,6 +11,11 @@ from babel.dates import format_date, format_skeleton, format_time
 
 from storage.desks import DeskBooking, Reason, Refused
 from storage.opening import Closure, ClosureKind, Desk, Period, Place
+
+
+def html(text: str) -> str:
+    """Curated or typed text placed into an HTML message."""
+    return escape(text, quote=False)
 
 
 def locale() -> str:
@@ -77,7 +83,7 @@ def desk_label(place: Place, desk: Desk | None, *, with_features: bool = True) -
 
 def slot_lines(place: Place, day: date, period: Period) -> str:
     return _("📍 {place}\n📅 {day}\n🕘 {period}, {times} local time").format(
-        place=place.name(locale()),
+        place=html(place.name(locale())),
         day=day_long(day),
         period=period_name(period),
         times=period_times(place, day, period),
@@ -89,8 +95,8 @@ def booking_lines(place: Place, booking: DeskBooking) -> str:
     period = Period(booking.period)
     return "{slot}\n{desk}\n🏢 {address}".format(
         slot=slot_lines(place, booking.day, period),
-        desk="💺 " + desk_label(place, place.desk(booking.desk_id)),
-        address=place.address(locale()),
+        desk="💺 " + html(desk_label(place, place.desk(booking.desk_id))),
+        address=html(place.address(locale())),
     )
 
 
