@@ -16,7 +16,7 @@ async def serve(settings: Settings) -> None:
     try:
         bot = create_bot(settings)
         dispatcher = create_dispatcher(runtime)
-        scheduler = create_scheduler(runtime.storage)
+        scheduler = create_scheduler(runtime.storage, runtime.engine)
         add_desk_jobs(scheduler, runtime.factory, runtime.places, bot, runtime.i18n)
         scheduler.start()
         tune_gc()

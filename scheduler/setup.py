@@ -8,19 +8,29 @@ from datetime import UTC, timedelta
 from aiogram.fsm.storage.base import BaseStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.engine import checkpoint
 from storage.fsm import SQLStorage
 
 log = logging.getLogger(__name__)
 IDLE_CONVERSATION = timedelta(days=30)
 
 
-def create_scheduler(storage: BaseStorage) -> AsyncIOScheduler:
+def create_scheduler(storage: BaseStorage, engine: AsyncEngine) -> AsyncIOScheduler:
     """A UTC scheduler whose jobs coalesce missed runs instead of piling them up."""
     scheduler = AsyncIOScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
     )
+    if engine.dialect.name == "sqlite":
+        scheduler.add_job(
+            checkpoint,
+            IntervalTrigger(minutes=1, timezone=UTC),
+            args=[engine],
+            id="sqlite_checkpoint",
+            replace_existing=True,
+        )
     if isinstance(storage, SQLStorage):
         scheduler.add_job(
             purge_idle_conversations,

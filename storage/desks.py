@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -22,17 +24,22 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
+    insert,
+    literal_column,
     select,
+    union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 
-from storage.base import Base, UTCDateTime, insert, utcnow
-from storage.opening import Closure, Desk, Period, Place
-from storage.places import admin_closures, closure_on
+from storage.base import Base, UTCDateTime, utcnow
+from storage.opening import Closure, ClosureKind, Desk, Period, Place
+from storage.places import ClosedDay, admin_closures, closure_on
 
 
 class Status(StrEnum):
@@ -208,15 +215,21 @@ async def check_bookable(
     language: str = "en",
 ) -> None:
     """Refused unless `period` of `day` is open, ahead, and within the booking horizon."""
-    today = place.today(now)
-    if day < today:
-        raise Refused(Reason.PAST)
-    if not place.in_horizon(day, now):
-        raise Refused(Reason.HORIZON, limit=place.rules.horizon_days)
+    _check_calendar(place, day, now, language)
     if (closure := await closure_on(session, place, day, language)) is not None:
         raise Refused(Reason.CLOSED, closure=closure)
     if place.started(day, period, now):
         raise Refused(Reason.STARTED)
+
+
+def _check_calendar(place: Place, day: date, now: datetime, language: str) -> None:
+    """The checks that need no query: past, horizon, and the location's own calendar."""
+    if day < place.today(now):
+        raise Refused(Reason.PAST)
+    if not place.in_horizon(day, now):
+        raise Refused(Reason.HORIZON, limit=place.rules.horizon_days)
+    if (closure := place.closure(day, language)) is not None:
+        raise Refused(Reason.CLOSED, closure=closure)
 
 
 async def check_person(
@@ -258,6 +271,63 @@ async def count_upcoming(session: AsyncSession, user_id: int, now: datetime) -> 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """What a booking decision needs from the database."""
+
+    closed: str | None  # the reason, when an admin closed the day
+    clash: int | None  # the person's booking at that time
+    upcoming: int  # the person's live bookings that have not ended
+    busy: frozenset[int]  # the desks taken for some half of the period
+
+
+async def situation(
+    session: AsyncSession, place: Place, user_id: int, day: date, period: Period, now: datetime
+) -> Situation:
+    """Read everything `book` decides on in one round trip (a booking is on the hot path)."""
+    params = {"location_id": place.id, "user_id": user_id, "day": day, "now": now}
+    params |= {f"half_{n}": half for n, half in enumerate(period.halves)}
+    rows = await session.execute(_situation_query(len(period.halves)), params)
+    closed, clash, upcoming, busy = None, None, 0, set()
+    for name, text, number in rows:
+        if name == "closed":
+            closed = text
+        elif name == "mine":
+            clash = number
+        elif name == "count":
+            upcoming = int(number)
+        else:
+            busy.add(number)
+    return Situation(closed, clash, upcoming, frozenset(busy))
+
+
+@lru_cache(maxsize=4)
+def _situation_query(halves: int) -> Any:
+    """Built once per shape: building a statement costs more than running it here."""
+
+    def kind(name: str) -> Any:
+        return literal_column(f"'{name}'").label("kind")
+
+    location, user, day = bindparam("location_id"), bindparam("user_id"), bindparam("day")
+    in_period = DeskSlot.half.in_([bindparam(f"half_{n}") for n in range(halves)])
+    return union_all(
+        select(kind("closed"), ClosedDay.reason.label("text"), literal_column("0")).where(
+            ClosedDay.location_id == location, ClosedDay.day == day
+        ),
+        select(kind("mine"), literal_column("''"), DeskSlot.booking_id).where(
+            DeskSlot.user_id == user, DeskSlot.day == day, in_period
+        ),
+        select(kind("count"), literal_column("''"), func.count()).where(
+            DeskBooking.user_id == user,
+            DeskBooking.status.in_(LIVE),
+            DeskBooking.ends_at > bindparam("now", type_=UTCDateTime),
+        ),
+        select(kind("busy"), literal_column("''"), DeskSlot.desk_id).where(
+            DeskSlot.location_id == location, DeskSlot.day == day, in_period
+        ),
+    )
+
+
 async def book(
     session: AsyncSession,
     place: Place,
@@ -272,9 +342,17 @@ async def book(
     language: str = "en",
 ) -> DeskBooking:
     """Book a desk (that one, any in the zone, or any) or raise Refused saying why not
-    (a closure's reason in `language`)."""
-    await check_bookable(session, place, day, period, now, language)
-    await check_person(session, place, user_id, day, period, now, exempt=exempt)
+    (a closure's reason in `language`). The rules are checked on one read of the situation."""
+    _check_calendar(place, day, now, language)
+    facts = await situation(session, place, user_id, day, period, now)
+    if facts.closed is not None:
+        raise Refused(Reason.CLOSED, closure=Closure(ClosureKind.CLOSED, facts.closed))
+    if place.started(day, period, now):
+        raise Refused(Reason.STARTED)
+    if facts.clash is not None:
+        raise Refused(Reason.TWICE, booking=await session.get(DeskBooking, facts.clash))
+    if not exempt and facts.upcoming >= place.rules.max_active:
+        raise Refused(Reason.QUOTA, limit=place.rules.max_active)
     if desk_id is not None:
         desk = place.desk(desk_id)
         if desk is None or (zone_id is not None and desk.zone_id != zone_id):
@@ -283,7 +361,7 @@ async def book(
     else:
         if zone_id is not None and place.zone(zone_id) is None:
             raise Refused(Reason.NO_DESK)
-        candidates = await free_desks(session, place, day, period, zone_id)
+        candidates = [desk for desk in place.desks_in(zone_id) if desk.id not in facts.busy]
     booking = await claim(session, place, user_id, day, period, candidates, now)
     if booking is None:
         raise Refused(Reason.TAKEN)
@@ -308,47 +386,69 @@ async def claim(
     if not candidates:
         return None
     starts_at, ends_at = place.span(day, period)
-    booking = DeskBooking(
-        user_id=user_id,
-        location_id=place.id,
-        desk_id=candidates[0].id,
-        day=day,
-        period=period.value,
-        status=Status.HELD if hold_until else Status.ACTIVE,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        hold_expires_at=hold_until,
-        sequence=0,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(booking)
-    await session.flush()
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "location_id": place.id,
+        "desk_id": candidates[0].id,
+        "day": day,
+        "period": period.value,
+        "status": Status.HELD if hold_until else Status.ACTIVE,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "reminded_at": None,
+        "hold_expires_at": hold_until,
+        "sequence": 0,
+        "created_at": now,
+        "updated_at": now,
+        "cancel_reason": None,
+    }
+    booking_id = (await session.execute(_BOOKING_INSERT, values)).scalar_one()
+    claim_slots = _slot_insert(session.get_bind().dialect.name, len(period.halves))
     for desk in candidates:
-        slots = [
-            {
-                "desk_id": desk.id,
-                "day": day,
-                "half": half,
-                "user_id": user_id,
-                "location_id": place.id,
-                "booking_id": booking.id,
-            }
-            for half in period.halves
-        ]
-        result = await session.execute(
-            insert(session, DeskSlot).values(slots).on_conflict_do_nothing()
-        )
+        params = {"desk_id": desk.id, "day": day, "user_id": user_id, "location_id": place.id}
+        params |= {"booking_id": booking_id}
+        params |= {f"half_{n}": half for n, half in enumerate(period.halves)}
+        result = await session.execute(claim_slots, params)
         claimed = result.rowcount  # type: ignore[attr-defined]
-        if claimed == len(slots):
-            booking.desk_id = desk.id
-            await session.flush()
+        if claimed == len(period.halves):
+            if desk.id != values["desk_id"]:
+                values["desk_id"] = desk.id
+                await session.execute(
+                    update(_BOOKINGS).where(_BOOKINGS.c.id == booking_id).values(desk_id=desk.id)
+                )
+            # The row is written; the object joins the session as loaded, with no second query.
+            booking = DeskBooking(id=booking_id, **values)
+            make_transient_to_detached(booking)
+            session.add(booking)
             return booking
         if claimed:  # half of a full day: give it back and try the next desk
-            await session.execute(delete(DeskSlot).where(DeskSlot.booking_id == booking.id))
-    await session.delete(booking)
-    await session.flush()
+            await session.execute(delete(DeskSlot).where(DeskSlot.booking_id == booking_id))
+    await session.execute(delete(_BOOKINGS).where(_BOOKINGS.c.id == booking_id))
     return None
+
+
+_BOOKINGS = DeskBooking.__table__
+_BOOKING_INSERT = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
+
+
+@lru_cache(maxsize=8)
+def _slot_insert(dialect: str, halves: int) -> Any:
+    """INSERT of a booking's slots, ON CONFLICT DO NOTHING, built once per shape: a statement
+    with a list of VALUES is compiled anew on every use, this one comes from the cache."""
+    table = DeskSlot.__table__
+    rows = [
+        {
+            "desk_id": bindparam("desk_id"),
+            "day": bindparam("day", type_=Date),
+            "half": bindparam(f"half_{n}", type_=String),
+            "user_id": bindparam("user_id"),
+            "location_id": bindparam("location_id"),
+            "booking_id": bindparam("booking_id"),
+        }
+        for n in range(halves)
+    ]
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(table).values(rows).on_conflict_do_nothing()
 
 
 async def release(

@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Pages the WAL may grow to before a commit checkpoints it. The scheduler checkpoints every
+# minute off the update path, so a user's commit rarely pays for it; this is the safety net.
+SQLITE_AUTOCHECKPOINT_PAGES = 10_000
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -27,6 +30,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -82,6 +86,15 @@ def ambient(session: AsyncSession) -> Iterator[None]:
 
 def ambient_session() -> AsyncSession | None:
     return _ambient.get()
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """Copy SQLite's write-ahead log into the database without blocking anyone (no-op on
+    other databases)."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 async def ping(engine: AsyncEngine) -> bool:

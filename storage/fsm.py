@@ -6,6 +6,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -16,11 +17,12 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import String, Text, delete, event
+from sqlalchemy import String, Text, bindparam, delete, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UTCDateTime, insert, utcnow
+from storage.base import Base, UTCDateTime, utcnow
 from storage.engine import SessionFactory, ambient_session, unit_of_work
 
 _Record = tuple[str | None, dict[str, Any]]
@@ -33,6 +35,26 @@ class FSMRecord(Base):
     state: Mapped[str | None] = mapped_column(String(255))
     data: Mapped[str] = mapped_column(Text, default="{}")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+_DELETE = delete(FSMRecord).where(FSMRecord.key == bindparam("key"))
+
+
+@lru_cache(maxsize=2)
+def _upsert(dialect: str) -> Any:
+    """Built once: a conversation step is written on many updates."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(FSMRecord).values(
+        key=bindparam("key"),
+        state=bindparam("state"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at", type_=UTCDateTime),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[FSMRecord.key],
+        set_={"state": excluded.state, "data": excluded.data, "updated_at": excluded.updated_at},
+    )
 
 
 class SQLStorage(BaseStorage):
@@ -89,13 +111,10 @@ class SQLStorage(BaseStorage):
         session: AsyncSession, key: str, state: str | None, data: dict[str, Any]
     ) -> None:
         if state is None and not data:
-            await session.execute(delete(FSMRecord).where(FSMRecord.key == key))
+            await session.execute(_DELETE, {"key": key})
             return
-        values = {"state": state, "data": json.dumps(data), "updated_at": utcnow()}
-        statement = insert(session, FSMRecord).values(key=key, **values)
-        await session.execute(
-            statement.on_conflict_do_update(index_elements=[FSMRecord.key], set_=values)
-        )
+        values = {"key": key, "state": state, "data": json.dumps(data), "updated_at": utcnow()}
+        await session.execute(_upsert(session.get_bind().dialect.name), values)
 
     def _forget_on_rollback(self, session: AsyncSession, key: str) -> None:
         """If the update fails, its writes are undone: the cache must not keep them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 from html import escape
 
 from aiogram.utils.i18n import get_i18n, ngettext
@@ -22,24 +23,44 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
+# Babel's formatting is exact but not cheap; the same few days and times are written over and
+# over, so each is formatted once per language.
+CACHED_FORMATS = 4096
+
+
 def day_long(day: date) -> str:
     """Tuesday, 1 December 2026"""
-    return format_date(day, "full", locale=locale())
+    return _day_long(day, locale())
+
+
+@lru_cache(maxsize=CACHED_FORMATS)
+def _day_long(day: date, language: str) -> str:
+    return format_date(day, "full", locale=language)
 
 
 def day_short(day: date) -> str:
     """Tue, 1 Dec"""
-    return format_skeleton("MMMEd", day, locale=locale())
+    return _skeleton("MMMEd", day, locale())
+
+
+@lru_cache(maxsize=CACHED_FORMATS)
+def _skeleton(skeleton: str, day: date, language: str) -> str:
+    return format_skeleton(skeleton, day, locale=language)
 
 
 def months(first: date, last: date) -> str:
     """December 2026, or December 2026 – January 2027"""
-    names = [format_skeleton("yMMMM", day, locale=locale()) for day in (first, last)]
+    names = [_skeleton("yMMMM", day, locale()) for day in (first, last)]
     return names[0] if names[0] == names[1] else f"{names[0]} – {names[1]}"
 
 
 def clock(moment: time) -> str:
-    return format_time(moment, "short", locale=locale())
+    return _clock(moment, locale())
+
+
+@lru_cache(maxsize=CACHED_FORMATS)
+def _clock(moment: time, language: str) -> str:
+    return format_time(moment, "short", locale=language)
 
 
 def local_clock(place: Place, moment: datetime) -> str:
