@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -40,7 +39,7 @@ from content.places import PLACES_FILE, load_places
 from handlers import get_routers
 from storage import migrate
 from storage import places as places_store
-from storage.base import utcnow
+from storage.base import WallClock, utcnow
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
 from storage.fsm import SQLStorage
 from storage.places import Places
@@ -127,7 +126,7 @@ def create_dispatcher(
     runtime: Runtime,
     *,
     clock: Callable[[], float] = time.monotonic,
-    wall_clock: Callable[[], datetime] = utcnow,
+    wall_clock: WallClock = utcnow,
 ) -> Dispatcher:
     """The one dispatcher: production, the demo and the tests all build it here.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import Bot, F, Router
@@ -29,12 +28,12 @@ from handlers.ui.desk_texts import (
 from handlers.ui.ics import booking_file
 from handlers.ui.screens import edit_or_send
 from storage import desks, waitlist
+from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status
 from storage.opening import Period
 from storage.places import Places
 from storage.users import Person
 
-WallClock = Callable[[], datetime]
 MAX_LISTED = 10
 
 

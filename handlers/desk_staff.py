@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 
@@ -38,12 +38,12 @@ from handlers.ui.desk_texts import (
 from handlers.ui.screens import edit_or_send
 from storage import closures, desks, waitlist
 from storage import places as places_store
+from storage.base import WallClock
 from storage.desks import DeskBooking, Refused, Status
 from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import Person, User, users_by_id
 
-WallClock = Callable[[], datetime]
 MAX_TEXT = 3800  # leaves room under Telegram's 4096 for the closing line
 MAX_EXPORT_DAYS = 366
 

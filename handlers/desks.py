@@ -6,7 +6,6 @@ stale button gets the rule it breaks and the nearest screen that still makes sen
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from html import escape
 
@@ -34,12 +33,11 @@ from handlers.ui.desk_texts import (
 )
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks, waitlist
+from storage.base import WallClock
 from storage.desks import Reason, Refused
 from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import Person
-
-WallClock = Callable[[], datetime]
 
 
 class BookDesk(StatesGroup):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
@@ -13,7 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from handlers import desk_notices
 from storage import waitlist
-from storage.base import utcnow
+from storage.base import WallClock, utcnow
 from storage.engine import SessionFactory, unit_of_work
 from storage.places import Places
 
@@ -26,7 +25,7 @@ async def expire_desk_offers(
     places: Places,
     bot: Bot,
     i18n: I18n,
-    wall_clock: Callable[[], datetime] = utcnow,
+    wall_clock: WallClock = utcnow,
 ) -> int:
     """Expire the offers whose window has passed and offer those desks again; how many expired.
 
