@@ -60,7 +60,6 @@ async def _list(
     person: Person,
     places: Places,
     now: datetime,
-    note: str = "",
 ) -> None:
     bookings = await desks.upcoming(session, person.id, now)
     since = min((place.today(now) for place in places.all), default=now.date())
@@ -143,9 +142,7 @@ async def _list(
         )
     rows.append([_button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
     text = "\n".join(lines)
-    await edit_or_send(
-        query, f"{note}\n\n{text}" if note else text, InlineKeyboardMarkup(inline_keyboard=rows)
-    )
+    await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 async def _own(
