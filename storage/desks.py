@@ -232,32 +232,6 @@ def _check_calendar(place: Place, day: date, now: datetime, language: str) -> No
         raise Refused(Reason.CLOSED, closure=closure)
 
 
-async def check_person(
-    session: AsyncSession,
-    place: Place,
-    user_id: int,
-    day: date,
-    period: Period,
-    now: datetime,
-    *,
-    exempt: bool,
-) -> None:
-    """Refused when the person has a desk at that time, or (unless exempt) too many bookings.
-
-    A person's updates are handled one at a time (aiogram's event isolation), so these reads
-    cannot race with the same person's other bookings; the slots' unique key backs them up.
-    """
-    clash = await session.scalar(
-        select(DeskSlot.booking_id).where(
-            DeskSlot.user_id == user_id, DeskSlot.day == day, DeskSlot.half.in_(period.halves)
-        )
-    )
-    if clash is not None:
-        raise Refused(Reason.TWICE, booking=await session.get(DeskBooking, clash))
-    if not exempt and await count_upcoming(session, user_id, now) >= place.rules.max_active:
-        raise Refused(Reason.QUOTA, limit=place.rules.max_active)
-
-
 async def count_upcoming(session: AsyncSession, user_id: int, now: datetime) -> int:
     return int(
         await session.scalar(
@@ -328,6 +302,35 @@ def _situation_query(halves: int) -> Any:
     )
 
 
+async def check_rules(
+    session: AsyncSession,
+    place: Place,
+    user_id: int,
+    day: date,
+    period: Period,
+    now: datetime,
+    exempt: bool = False,
+    language: str = "en",
+) -> Situation:
+    """Every rule a booking (or a place in line) obeys, checked on one read of the situation;
+    Refused with the first rule broken.
+
+    A person's updates are handled one at a time (aiogram's event isolation), so the person's
+    own facts cannot change under the check; the slots' unique keys back that up.
+    """
+    _check_calendar(place, day, now, language)
+    facts = await situation(session, place, user_id, day, period, now)
+    if facts.closed is not None:
+        raise Refused(Reason.CLOSED, closure=Closure(ClosureKind.CLOSED, facts.closed))
+    if place.started(day, period, now):
+        raise Refused(Reason.STARTED)
+    if facts.clash is not None:
+        raise Refused(Reason.TWICE, booking=await session.get(DeskBooking, facts.clash))
+    if not exempt and facts.upcoming >= place.rules.max_active:
+        raise Refused(Reason.QUOTA, limit=place.rules.max_active)
+    return facts
+
+
 async def book(
     session: AsyncSession,
     place: Place,
@@ -342,17 +345,8 @@ async def book(
     language: str = "en",
 ) -> DeskBooking:
     """Book a desk (that one, any in the zone, or any) or raise Refused saying why not
-    (a closure's reason in `language`). The rules are checked on one read of the situation."""
-    _check_calendar(place, day, now, language)
-    facts = await situation(session, place, user_id, day, period, now)
-    if facts.closed is not None:
-        raise Refused(Reason.CLOSED, closure=Closure(ClosureKind.CLOSED, facts.closed))
-    if place.started(day, period, now):
-        raise Refused(Reason.STARTED)
-    if facts.clash is not None:
-        raise Refused(Reason.TWICE, booking=await session.get(DeskBooking, facts.clash))
-    if not exempt and facts.upcoming >= place.rules.max_active:
-        raise Refused(Reason.QUOTA, limit=place.rules.max_active)
+    (a closure's reason in `language`)."""
+    facts = await check_rules(session, place, user_id, day, period, now, exempt, language)
     if desk_id is not None:
         desk = place.desk(desk_id)
         if desk is None or (zone_id is not None and desk.zone_id != zone_id):

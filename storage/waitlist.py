@@ -67,9 +67,8 @@ async def join(
     language: str = "en",
 ) -> tuple[WaitlistEntry, int]:
     """Put the person in line for `period` of a full day; the entry and their place in line."""
-    await desks.check_bookable(session, place, day, period, now, language)
-    await desks.check_person(session, place, user_id, day, period, now, exempt=exempt)
-    if await desks.free_desks(session, place, day, period):
+    facts = await desks.check_rules(session, place, user_id, day, period, now, exempt, language)
+    if any(desk.id not in facts.busy for desk in place.desks):
         raise Refused(Reason.NOT_FULL)
     already = await session.scalar(
         select(WaitlistEntry.id).where(
