@@ -30,6 +30,7 @@ from handlers.ui.screens import edit_or_send
 from storage import desks, waitlist
 from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status
+from storage.engine import SessionFactory
 from storage.opening import Period
 from storage.places import Places
 from storage.users import Person
@@ -197,6 +198,7 @@ async def cancel(
     wall_clock: WallClock,
     bot: Bot,
     i18n: I18n,
+    session_factory: SessionFactory,
 ) -> None:
     now = wall_clock()
     try:
@@ -223,7 +225,7 @@ async def cancel(
         ]
     )
     await edit_or_send(query, text, markup)
-    await desk_notices.offer_desks(bot, i18n, session, places, offers)
+    _offer_later(session, session_factory, bot, i18n, places, offers)
 
 
 async def send_ics(
@@ -284,6 +286,7 @@ async def decline_offer(
     wall_clock: WallClock,
     bot: Bot,
     i18n: I18n,
+    session_factory: SessionFactory,
 ) -> None:
     now = wall_clock()
     try:
@@ -298,7 +301,25 @@ async def decline_offer(
         _("All right, the desk goes to the next person in line."),
         kb.book_again_keyboard(),
     )
-    await desk_notices.offer_desks(bot, i18n, session, places, offers)
+    _offer_later(session, session_factory, bot, i18n, places, offers)
+
+
+def _offer_later(
+    session: AsyncSession,
+    factory: SessionFactory,
+    bot: Bot,
+    i18n: I18n,
+    places: Places,
+    offers: list[DeskBooking],
+) -> None:
+    """The next people in line hear of the freed desk once the change is committed."""
+    if offers:
+        desk_notices.after_commit_send(
+            session,
+            factory,
+            i18n,
+            lambda own: desk_notices.offer_desks(bot, i18n, own, places, offers),
+        )
 
 
 async def leave_waitlist(

@@ -4,7 +4,7 @@ closed days. Each goes out in its recipient's language; used by handlers and the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -17,6 +17,7 @@ from handlers.ui import desk_keyboards as kb
 from handlers.ui.desk_texts import booking_lines, day_long, html, local_clock, slot_lines
 from storage.closures import DayClosed
 from storage.desks import DeskBooking
+from storage.engine import SessionFactory, after_commit, unit_of_work
 from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import get_person, mark_blocked
@@ -91,6 +92,23 @@ async def day_closed(
             markup = kb.book_again_keyboard()
         told += await _send(bot, session, entry.user_id, text, markup)
     return told
+
+
+def after_commit_send(
+    session: AsyncSession,
+    factory: SessionFactory,
+    i18n: I18n,
+    send: Callable[[AsyncSession], Awaitable[object]],
+) -> None:
+    """Send once the update's change is committed, in a unit of work of its own (recipients'
+    languages, people who blocked the bot), with the translations at hand."""
+
+    async def deliver() -> None:
+        async with unit_of_work(factory) as own:
+            with i18n.context():
+                await send(own)
+
+    after_commit(session, deliver)
 
 
 async def _locale(session: AsyncSession, i18n: I18n, user_id: int) -> str:

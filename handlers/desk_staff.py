@@ -40,6 +40,7 @@ from storage import closures, desks, waitlist
 from storage import places as places_store
 from storage.base import WallClock
 from storage.desks import DeskBooking, Refused, Status
+from storage.engine import SessionFactory
 from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import Person, User, users_by_id
@@ -333,6 +334,7 @@ async def close_day(
     wall_clock: WallClock,
     bot: Bot,
     i18n: I18n,
+    session_factory: SessionFactory,
 ) -> None:
     target = _staff_target(callback_data, person, places)
     if target is None:
@@ -349,18 +351,22 @@ async def close_day(
     reasons = dict((await state.get_data()).get("close_reasons") or {})
     reasons.pop(str(day.toordinal()), None)
     await state.update_data(close_reasons=reasons)
-    told = await desk_notices.day_closed(bot, i18n, session, place, closed, escape(reason))
-    await edit_or_send(
-        query,
-        _(
-            "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
-        ).format(
-            place=html(place.name(locale())),
-            day=day_long(day),
-            cancelled=len(closed.cancelled),
-            told=told,
-        ),
-    )
+    admin_locale = locale()
+
+    async def tell_everyone(own: AsyncSession) -> None:
+        told = await desk_notices.day_closed(bot, i18n, own, place, closed, escape(reason))
+        with i18n.use_locale(admin_locale):
+            text = _(
+                "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
+            ).format(
+                place=html(place.name(locale())),
+                day=day_long(day),
+                cancelled=len(closed.cancelled),
+                told=told,
+            )
+        await edit_or_send(query, text)
+
+    desk_notices.after_commit_send(session, session_factory, i18n, tell_everyone)
 
 
 async def reopen_command(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Pages the WAL may grow to before a commit checkpoints it. The scheduler checkpoints every
 # minute off the update path, so a user's commit rarely pays for it; this is the safety net.
@@ -86,6 +88,25 @@ def ambient(session: AsyncSession) -> Iterator[None]:
 
 def ambient_session() -> AsyncSession | None:
     return _ambient.get()
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, step: AfterCommit) -> None:
+    """Run `step` once the update's transaction has committed, and never if it rolls back:
+    for messages to other people, which must not go out for a change that did not happen,
+    nor keep SQLite's write lock while Telegram answers."""
+    session.info.setdefault("after_commit", []).append(step)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """The steps of a committed unit of work; one failing does not stop the others."""
+    for step in session.info.pop("after_commit", []):
+        try:
+            await step()
+        except Exception:  # the change is committed: report the failed step, go on
+            log.exception("a step after the commit failed")
 
 
 async def checkpoint(engine: AsyncEngine) -> None:

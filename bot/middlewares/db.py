@@ -8,12 +8,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
-from storage.engine import SessionFactory, ambient, unit_of_work
+from storage.engine import SessionFactory, ambient, run_after_commit, unit_of_work
 
 
 class DbSessionMiddleware(BaseMiddleware):
     """Gives handlers `session` (and makes it the ambient one, which the SQL conversation
-    storage writes through). No connection is taken until a handler runs a query."""
+    storage writes through). No connection is taken until a handler runs a query. What the
+    handler left for after the commit runs once the commit has succeeded."""
 
     def __init__(self, factory: SessionFactory) -> None:
         self.factory = factory
@@ -27,4 +28,6 @@ class DbSessionMiddleware(BaseMiddleware):
         async with unit_of_work(self.factory) as session:
             data["session"] = session
             with ambient(session):
-                return await handler(event, data)
+                result = await handler(event, data)
+        await run_after_commit(session)
+        return result
