@@ -8,6 +8,8 @@ def get_routers() -> list[Router]:
     from handlers import (
         admin,
         bookings,
+        desk_choice,
+        desk_closures,
         desk_staff,
         desks,
         fallback,
@@ -21,7 +23,9 @@ def get_routers() -> list[Router]:
         start.create_router(),
         admin.create_router(),
         desk_staff.create_router(),
+        desk_closures.create_router(),
         desks.create_router(),
+        desk_choice.create_router(),
         bookings.create_router(),
         faq_browse.create_router(),
         menu.create_router(),

@@ -1,7 +1,8 @@
-"""Booking a desk: location → day → period → desk → confirm, and the waitlist for full days.
+"""Booking a desk, first steps: location → calendar → the periods of a day.
 
 Every button carries the whole choice so far, and every step checks it again: a forged or
-stale button gets the rule it breaks and the nearest screen that still makes sense.
+stale button gets the rule it breaks and the nearest screen that still makes sense. The
+next steps (desk, summary, confirm, waitlist) are in `handlers.desk_choice`.
 """
 
 from __future__ import annotations
@@ -14,30 +15,25 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.ui import desk_keyboards as kb
 from handlers.ui.callbacks import DeskAction, DeskCB, MenuAction, MenuCB
 from handlers.ui.desk_texts import (
-    booking_lines,
     clock,
     closure_text,
     day_long,
-    desk_label,
     html,
     locale,
     months,
     refusal_text,
-    slot_lines,
 )
 from handlers.ui.screens import edit_or_send, refuse_stale
-from storage import desks, waitlist
+from storage import desks
 from storage.base import WallClock
 from storage.desks import Reason, Refused
 from storage.opening import Period, Place
 from storage.places import Places
-from storage.users import Person
 
 
 class BookDesk(StatesGroup):
@@ -46,7 +42,7 @@ class BookDesk(StatesGroup):
     choosing = State()
 
 
-def _parse(data: DeskCB, places: Places) -> tuple[Place, date, Period | None] | None:
+def parse_choice(data: DeskCB, places: Places) -> tuple[Place, date, Period | None] | None:
     """The location, day and period a button names, or None if it names nothing real."""
     place = places.get(data.loc)
     try:
@@ -117,16 +113,16 @@ async def show_day(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = _parse(callback_data, places)
+    parsed = parse_choice(callback_data, places)
     if parsed is None:
         await refuse_stale(query)
         return
     place, day, _period = parsed
     await query.answer()
-    await _day(query, session, places, place, day, wall_clock())
+    await day_screen(query, session, places, place, day, wall_clock())
 
 
-async def _day(
+async def day_screen(
     query: CallbackQuery,
     session: AsyncSession,
     places: Places,
@@ -154,203 +150,6 @@ async def _day(
     )
 
 
-async def show_zones(
-    query: CallbackQuery,
-    callback_data: DeskCB,
-    session: AsyncSession,
-    places: Places,
-    wall_clock: WallClock,
-) -> None:
-    parsed = _parse(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
-        return
-    place, day, period = parsed
-    assert period is not None
-    now = wall_clock()
-    await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await _day(query, session, places, place, day, now, refusal_text(refused))
-        return
-    free = await desks.free_desks(session, place, day, period)
-    if not free:
-        await _day(query, session, places, place, day, now, refusal_text(Refused(Reason.TAKEN)))
-        return
-    text = _("{slot}\n\nWhich desk would you like?").format(slot=slot_lines(place, day, period))
-    await edit_or_send(query, text, kb.zones_keyboard(place, day, period, free))
-
-
-async def show_desks(
-    query: CallbackQuery,
-    callback_data: DeskCB,
-    session: AsyncSession,
-    places: Places,
-    wall_clock: WallClock,
-) -> None:
-    parsed = _parse(callback_data, places)
-    zone = parsed[0].zone(callback_data.zone) if parsed else None
-    if parsed is None or parsed[2] is None or zone is None:
-        await refuse_stale(query)
-        return
-    place, day, period = parsed
-    assert period is not None
-    now = wall_clock()
-    await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await _day(query, session, places, place, day, now, refusal_text(refused))
-        return
-    free = await desks.free_desks(session, place, day, period, zone.id)
-    if not free:
-        await _day(query, session, places, place, day, now, refusal_text(Refused(Reason.TAKEN)))
-        return
-    text = _("{slot}\n\nChoose a desk in {zone}:").format(
-        slot=slot_lines(place, day, period), zone=html(zone.name(locale()))
-    )
-    await edit_or_send(query, text, kb.desks_keyboard(place, day, period, zone, free))
-
-
-async def show_summary(
-    query: CallbackQuery,
-    callback_data: DeskCB,
-    session: AsyncSession,
-    places: Places,
-    wall_clock: WallClock,
-) -> None:
-    parsed = _parse(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
-        return
-    place, day, period = parsed
-    assert period is not None
-    desk = place.desk(callback_data.desk) if callback_data.desk else None
-    zone = place.zone(callback_data.zone) if callback_data.zone else None
-    if (callback_data.desk and desk is None) or (callback_data.zone and zone is None):
-        await query.answer(refusal_text(Refused(Reason.NO_DESK)), show_alert=True)
-        return
-    now = wall_clock()
-    await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await _day(query, session, places, place, day, now, refusal_text(refused))
-        return
-    if desk is not None:
-        which = html(desk_label(place, desk))
-    elif zone is not None:
-        which = _("any free desk in {zone}").format(zone=html(zone.name(locale())))
-    else:
-        which = _("any free desk")
-    text = _("<b>Please check your booking</b>\n\n{slot}\n💺 {desk}\n🏢 {address}").format(
-        slot=slot_lines(place, day, period), desk=which, address=html(place.address(locale()))
-    )
-    await edit_or_send(query, text, kb.confirm_keyboard(callback_data))
-
-
-async def confirm(
-    query: CallbackQuery,
-    callback_data: DeskCB,
-    session: AsyncSession,
-    places: Places,
-    person: Person,
-    wall_clock: WallClock,
-    state: FSMContext,
-) -> None:
-    parsed = _parse(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
-        return
-    place, day, period = parsed
-    assert period is not None
-    now = wall_clock()
-    try:
-        booking = await desks.book(
-            session,
-            place,
-            person.id,
-            day,
-            period,
-            now,
-            desk_id=callback_data.desk or None,
-            zone_id=callback_data.zone or None,
-            exempt=person.is_admin,
-            language=locale(),
-        )
-    except Refused as refused:
-        await _refused(query, session, places, place, day, now, refused)
-        return
-    await state.clear()
-    await query.answer(_("Booked!"))
-    text = _("✅ <b>Your desk is booked!</b>\n\n{details}").format(
-        details=booking_lines(place, booking)
-    )
-    await edit_or_send(query, text, kb.booking_keyboard(booking.id))
-
-
-async def _refused(
-    query: CallbackQuery,
-    session: AsyncSession,
-    places: Places,
-    place: Place,
-    day: date,
-    now: datetime,
-    refused: Refused,
-) -> None:
-    """Say which rule refused, then show what can still be done."""
-    text = refusal_text(refused)
-    if refused.reason in (Reason.QUOTA, Reason.TWICE):
-        await query.answer(text, show_alert=True)
-        await edit_or_send(query, text, kb.my_bookings_keyboard())
-        return
-    if refused.reason is Reason.NO_DESK:  # as on the summary step: an alert, then the day
-        await query.answer(text, show_alert=True)
-    else:
-        await query.answer()
-    if refused.reason is Reason.TAKEN:
-        text = _("{sorry} Here is what is still free:").format(sorry=text)
-    await _day(query, session, places, place, day, now, text)
-
-
-async def join_waitlist(
-    query: CallbackQuery,
-    callback_data: DeskCB,
-    session: AsyncSession,
-    places: Places,
-    person: Person,
-    wall_clock: WallClock,
-    state: FSMContext,
-) -> None:
-    parsed = _parse(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
-        return
-    place, day, period = parsed
-    assert period is not None
-    now = wall_clock()
-    try:
-        _entry, position = await waitlist.join(
-            session, place, person.id, day, period, now, exempt=person.is_admin, language=locale()
-        )
-    except Refused as refused:
-        await _refused(query, session, places, place, day, now, refused)
-        return
-    await state.clear()
-    await query.answer(_("You are on the waitlist."))
-    text = _(
-        "⏳ <b>You are on the waitlist</b> (number {position} in line)\n\n{slot}\n\n"
-        "If a desk frees up, I will offer it to you here. The offer is held for you for "
-        "{window}, or until the time starts if that is sooner."
-    ).format(
-        position=position,
-        slot=slot_lines(place, day, period),
-        window=format_timedelta(place.rules.offer_window, threshold=2, locale=locale()),
-    )
-    await edit_or_send(query, text, kb.my_bookings_keyboard())
-
-
 async def explain_closed(
     query: CallbackQuery,
     callback_data: DeskCB,
@@ -358,7 +157,7 @@ async def explain_closed(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = _parse(callback_data, places)
+    parsed = parse_choice(callback_data, places)
     if parsed is None:
         await refuse_stale(query)
         return
@@ -366,7 +165,7 @@ async def explain_closed(
     try:
         await desks.check_bookable(session, place, day, Period.AFTERNOON, wall_clock(), locale())
         await query.answer()  # reopened since the calendar was drawn
-        await _day(query, session, places, place, day, wall_clock())
+        await day_screen(query, session, places, place, day, wall_clock())
     except Refused as refused:
         text = refusal_text(refused)
         if refused.reason is Reason.CLOSED and refused.closure is not None:
@@ -387,11 +186,6 @@ def create_router() -> Router:
     cb.register(show_places, DeskCB.filter(F.action == DeskAction.PLACES))
     cb.register(show_calendar, DeskCB.filter(F.action == DeskAction.CALENDAR))
     cb.register(show_day, DeskCB.filter(F.action == DeskAction.DAY))
-    cb.register(show_zones, DeskCB.filter(F.action == DeskAction.PERIOD))
-    cb.register(show_desks, DeskCB.filter(F.action == DeskAction.ZONE))
-    cb.register(show_summary, DeskCB.filter(F.action == DeskAction.SUMMARY))
-    cb.register(confirm, DeskCB.filter(F.action == DeskAction.CONFIRM))
-    cb.register(join_waitlist, DeskCB.filter(F.action == DeskAction.WAIT))
     cb.register(explain_closed, DeskCB.filter(F.action == DeskAction.CLOSED))
     cb.register(noop, DeskCB.filter(F.action == DeskAction.NOOP))
     return router

@@ -1,7 +1,7 @@
 """Every table, imported in one place for migrations and tests."""
 
 from storage.base import Base
-from storage.desks import DeskBooking, DeskSlot
+from storage.desk_tables import DeskBooking, DeskSlot
 from storage.faq_log import FaqQuestion
 from storage.fsm import FSMRecord
 from storage.places import ClosedDay, DeskRow, Location, ZoneRow

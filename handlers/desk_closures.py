@@ -1,0 +1,227 @@
+"""Staff closing a date at a location (everyone booked or waiting is told), and reopening it."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import desk_notices
+from handlers.desk_staff import parse_day, staff_only
+from handlers.ui.callbacks import StaffAction, StaffCB
+from handlers.ui.desk_texts import (
+    day_long,
+    html,
+    locale,
+    refusal_text,
+)
+from handlers.ui.screens import edit_or_send
+from storage import closures, desks, waitlist
+from storage import places as places_store
+from storage.base import WallClock
+from storage.desks import Refused, Status
+from storage.engine import SessionFactory
+from storage.opening import Place
+from storage.places import Places
+from storage.users import Person
+
+
+def _places_keyboard(places: Places, action: StaffAction, day: date) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=place.name(locale()),
+                callback_data=StaffCB(action=action, loc=place.id, day=day.toordinal()).pack(),
+            )
+        ]
+        for place in places.all
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def close_command(
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    places: Places,
+    state: FSMContext,
+) -> None:
+    if (refusal := staff_only(person)) is not None:
+        await message.answer(refusal)
+        return
+    date_text, _sep, reason = (command.args or "").strip().partition(" ")
+    day = parse_day(date_text) if date_text else None
+    if day is None:
+        await message.answer(
+            _(
+                "Please give the date and, if you like, the reason: "
+                "/close_day 2026-12-01 maintenance"
+            )
+        )
+        return
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons[str(day.toordinal())] = reason.strip()[:500]
+    await state.update_data(close_reasons=reasons)
+    await message.answer(
+        _("Which location closes on {day}?").format(day=day_long(day)),
+        reply_markup=_places_keyboard(places, StaffAction.CLOSE, day),
+    )
+
+
+async def _close_reason(state: FSMContext, day: date) -> str:
+    """The reason typed with /close_day for that date (kept per date: an admin may prepare
+    several closures before confirming them)."""
+    reasons = (await state.get_data()).get("close_reasons") or {}
+    return str(reasons.get(str(day.toordinal()), ""))
+
+
+def _staff_target(
+    callback_data: StaffCB, person: Person, places: Places
+) -> tuple[Place, date] | None:
+    place = places.get(callback_data.loc)
+    if not person.is_admin or place is None:
+        return None
+    try:
+        return place, date.fromordinal(callback_data.day)
+    except ValueError:
+        return None
+
+
+async def ask_close(
+    query: CallbackQuery,
+    callback_data: StaffCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    state: FSMContext,
+) -> None:
+    target = _staff_target(callback_data, person, places)
+    if target is None:
+        await query.answer(_("This button is for the programme staff."), show_alert=True)
+        return
+    place, day = target
+    booked = sum(1 for b in await desks.on_day(session, place, day) if b.status == Status.ACTIVE)
+    queued = sum((await waitlist.counts(session, place, day)).values())
+    reason = await _close_reason(state, day)
+    await query.answer()
+    text = _(
+        "Close <b>{place}</b> on {day}?\n"
+        "Bookings to cancel: {booked}. People on the waitlist: {queued}.\n"
+        "Reason they will see: {reason}\n\nEveryone affected gets a message."
+    ).format(
+        place=html(place.name(locale())),
+        day=day_long(day),
+        booked=booked,
+        queued=queued,
+        reason=escape(reason) or "—",
+    )
+    confirm = StaffCB(action=StaffAction.CLOSE_YES, loc=place.id, day=day.toordinal())
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_("Close and notify"), callback_data=confirm.pack())]
+        ]
+    )
+    await edit_or_send(query, text, markup)
+
+
+async def close_day(
+    query: CallbackQuery,
+    callback_data: StaffCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    state: FSMContext,
+    wall_clock: WallClock,
+    bot: Bot,
+    i18n: I18n,
+    session_factory: SessionFactory,
+) -> None:
+    target = _staff_target(callback_data, person, places)
+    if target is None:
+        await query.answer(_("This button is for the programme staff."), show_alert=True)
+        return
+    place, day = target
+    reason = await _close_reason(state, day)
+    try:
+        closed = await closures.close_day(session, place, day, reason, person.id, wall_clock())
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    await query.answer()
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons.pop(str(day.toordinal()), None)
+    await state.update_data(close_reasons=reasons)
+    admin_locale = locale()
+
+    async def tell_everyone(own: AsyncSession) -> None:
+        told = await desk_notices.day_closed(bot, i18n, own, place, closed, escape(reason))
+        with i18n.use_locale(admin_locale):
+            text = _(
+                "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
+            ).format(
+                place=html(place.name(locale())),
+                day=day_long(day),
+                cancelled=len(closed.cancelled),
+                told=told,
+            )
+        await edit_or_send(query, text)
+
+    desk_notices.after_commit_send(session, session_factory, i18n, tell_everyone)
+
+
+async def reopen_command(
+    message: Message, command: CommandObject, person: Person, places: Places
+) -> None:
+    if (refusal := staff_only(person)) is not None:
+        await message.answer(refusal)
+        return
+    day = parse_day(command.args or "")
+    if day is None:
+        await message.answer(_("Please give the date: /reopen_day 2026-12-01"))
+        return
+    await message.answer(
+        _("Which location reopens on {day}?").format(day=day_long(day)),
+        reply_markup=_places_keyboard(places, StaffAction.REOPEN, day),
+    )
+
+
+async def reopen(
+    query: CallbackQuery,
+    callback_data: StaffCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+) -> None:
+    target = _staff_target(callback_data, person, places)
+    if target is None:
+        await query.answer(_("This button is for the programme staff."), show_alert=True)
+        return
+    place, day = target
+    await query.answer()
+    if await places_store.reopen(session, place, day):
+        text = _("{place} is open again on {day}. Cancelled bookings stay cancelled.")
+    else:
+        text = _("{place} was not closed by the staff on {day}; nothing to reopen.")
+    await edit_or_send(query, text.format(place=html(place.name(locale())), day=day_long(day)))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(close_command, Command("close_day"))
+    router.message.register(reopen_command, Command("reopen_day"))
+    router.callback_query.register(ask_close, StaffCB.filter(F.action == StaffAction.CLOSE))
+    router.callback_query.register(close_day, StaffCB.filter(F.action == StaffAction.CLOSE_YES))
+    router.callback_query.register(reopen, StaffCB.filter(F.action == StaffAction.REOPEN))
+    return router
