@@ -27,9 +27,58 @@ from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks, waitlist
 from storage.base import WallClock
 from storage.desks import Reason, Refused
-from storage.opening import Place
+from storage.opening import Desk, Period, Place
 from storage.places import Places
 from storage.users import Person
+
+
+async def _chosen_period(
+    query: CallbackQuery, data: DeskCB, places: Places
+) -> tuple[Place, date, Period] | None:
+    """The location, day and period a button names; one naming less is refused as stale."""
+    parsed = parse_choice(data, places)
+    if parsed is not None and (period := parsed[2]) is not None:
+        return parsed[0], parsed[1], period
+    await refuse_stale(query)
+    return None
+
+
+async def _still_bookable(
+    query: CallbackQuery,
+    session: AsyncSession,
+    places: Places,
+    place: Place,
+    day: date,
+    period: Period,
+    now: datetime,
+) -> bool:
+    """True if `period` of `day` can still be booked; else the day is shown with the reason."""
+    try:
+        await desks.check_bookable(session, place, day, period, now, locale())
+    except Refused as refused:
+        await day_screen(query, session, places, place, day, now, refusal_text(refused))
+        return False
+    return True
+
+
+async def _free_desks_or_day(
+    query: CallbackQuery,
+    session: AsyncSession,
+    places: Places,
+    place: Place,
+    day: date,
+    period: Period,
+    now: datetime,
+    zone_id: int | None = None,
+) -> list[Desk]:
+    """The desks still free for the choice; none, and the day is shown with the reason."""
+    if not await _still_bookable(query, session, places, place, day, period, now):
+        return []
+    free = await desks.free_desks(session, place, day, period, zone_id)
+    if not free:
+        taken = refusal_text(Refused(Reason.TAKEN))
+        await day_screen(query, session, places, place, day, now, taken)
+    return free
 
 
 async def show_zones(
@@ -39,24 +88,14 @@ async def show_zones(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
+    chosen = await _chosen_period(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, period = parsed
-    assert period is not None
+    place, day, period = chosen
     now = wall_clock()
     await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await day_screen(query, session, places, place, day, now, refusal_text(refused))
-        return
-    free = await desks.free_desks(session, place, day, period)
+    free = await _free_desks_or_day(query, session, places, place, day, period, now)
     if not free:
-        await day_screen(
-            query, session, places, place, day, now, refusal_text(Refused(Reason.TAKEN))
-        )
         return
     text = _("{slot}\n\nWhich desk would you like?").format(slot=slot_lines(place, day, period))
     await edit_or_send(query, text, kb.zones_keyboard(place, day, period, free))
@@ -69,25 +108,17 @@ async def show_desks(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    zone = parsed[0].zone(callback_data.zone) if parsed else None
-    if parsed is None or parsed[2] is None or zone is None:
+    chosen = await _chosen_period(query, callback_data, places)
+    if chosen is None:
+        return
+    place, day, period = chosen
+    if (zone := place.zone(callback_data.zone)) is None:
         await refuse_stale(query)
         return
-    place, day, period = parsed
-    assert period is not None
     now = wall_clock()
     await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await day_screen(query, session, places, place, day, now, refusal_text(refused))
-        return
-    free = await desks.free_desks(session, place, day, period, zone.id)
+    free = await _free_desks_or_day(query, session, places, place, day, period, now, zone.id)
     if not free:
-        await day_screen(
-            query, session, places, place, day, now, refusal_text(Refused(Reason.TAKEN))
-        )
         return
     text = _("{slot}\n\nChoose a desk in {zone}:").format(
         slot=slot_lines(place, day, period), zone=html(zone.name(locale()))
@@ -102,12 +133,10 @@ async def show_summary(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
+    chosen = await _chosen_period(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, period = parsed
-    assert period is not None
+    place, day, period = chosen
     desk = place.desk(callback_data.desk) if callback_data.desk else None
     zone = place.zone(callback_data.zone) if callback_data.zone else None
     if (callback_data.desk and desk is None) or (callback_data.zone and zone is None):
@@ -115,10 +144,7 @@ async def show_summary(
         return
     now = wall_clock()
     await query.answer()
-    try:
-        await desks.check_bookable(session, place, day, period, now, locale())
-    except Refused as refused:
-        await day_screen(query, session, places, place, day, now, refusal_text(refused))
+    if not await _still_bookable(query, session, places, place, day, period, now):
         return
     if desk is not None:
         which = html(desk_label(place, desk))
@@ -141,12 +167,10 @@ async def confirm(
     wall_clock: WallClock,
     state: FSMContext,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
+    chosen = await _chosen_period(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, period = parsed
-    assert period is not None
+    place, day, period = chosen
     now = wall_clock()
     try:
         booking = await desks.book(
@@ -205,12 +229,10 @@ async def join_waitlist(
     wall_clock: WallClock,
     state: FSMContext,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None or parsed[2] is None:
-        await refuse_stale(query)
+    chosen = await _chosen_period(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, period = parsed
-    assert period is not None
+    place, day, period = chosen
     now = wall_clock()
     try:
         _entry, position = await waitlist.join(

@@ -53,6 +53,22 @@ def parse_choice(data: DeskCB, places: Places) -> tuple[Place, date, Period | No
     return (place, day, period) if place is not None else None
 
 
+async def chosen_day(
+    query: CallbackQuery, data: DeskCB, places: Places
+) -> tuple[Place, date] | None:
+    """The location and day a button names; one naming nothing real is refused as stale."""
+    parsed = parse_choice(data, places)
+    if parsed is None:
+        await refuse_stale(query)
+        return None
+    return parsed[0], parsed[1]
+
+
+def with_note(note: str, text: str) -> str:
+    """A screen with the reason it was shown instead of the one asked for, above it."""
+    return f"{escape(note)}\n\n{text}" if note else text
+
+
 async def show_places(
     query: CallbackQuery,
     places: Places,
@@ -103,7 +119,7 @@ async def _calendar(
         "(you can join the waitlist)"
     ).format(place=html(place.name(locale())), months=months(days[0].day, days[-1].day))
     markup = kb.calendar_keyboard(place, days, several_places=len(places.all) > 1)
-    await edit_or_send(query, f"{escape(note)}\n\n{text}" if note else text, markup)
+    await edit_or_send(query, with_note(note, text), markup)
 
 
 async def show_day(
@@ -113,11 +129,10 @@ async def show_day(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None:
-        await refuse_stale(query)
+    chosen = await chosen_day(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, _period = parsed
+    place, day = chosen
     await query.answer()
     await day_screen(query, session, places, place, day, wall_clock())
 
@@ -145,9 +160,7 @@ async def day_screen(
         opens=clock(opens),
         closes=clock(closes),
     )
-    await edit_or_send(
-        query, f"{escape(note)}\n\n{text}" if note else text, kb.periods_keyboard(place, state)
-    )
+    await edit_or_send(query, with_note(note, text), kb.periods_keyboard(place, state))
 
 
 async def explain_closed(
@@ -157,11 +170,10 @@ async def explain_closed(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    parsed = parse_choice(callback_data, places)
-    if parsed is None:
-        await refuse_stale(query)
+    chosen = await chosen_day(query, callback_data, places)
+    if chosen is None:
         return
-    place, day, _period = parsed
+    place, day = chosen
     try:
         await desks.check_bookable(session, place, day, Period.AFTERNOON, wall_clock(), locale())
         await query.answer()  # reopened since the calendar was drawn
