@@ -31,15 +31,11 @@ from storage import desks, waitlist
 from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status
 from storage.engine import SessionFactory
-from storage.opening import Period
+from storage.opening import Period, Place
 from storage.places import Places
 from storage.users import Person
 
 MAX_LISTED = 10
-
-
-def _button(text: str, data: BookingCB | MenuCB) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 async def show_bookings(
@@ -65,7 +61,7 @@ async def _list(
     bookings = await desks.upcoming(session, person.id, now)
     since = min((place.today(now) for place in places.all), default=now.date())
     entries = [
-        entry
+        (entry, place)
         for entry in await waitlist.in_line(session, person.id, since)
         if (place := places.get(entry.location_id)) is not None
         and not place.started(entry.day, Period(entry.period), now)
@@ -93,11 +89,11 @@ async def _list(
             )
             rows.append(
                 [
-                    _button(
+                    kb.button(
                         _("✅ Take #{n}").format(n=number),
                         BookingCB(action=BookingAction.ACCEPT, id=booking.id),
                     ),
-                    _button(
+                    kb.button(
                         _("No, thanks #{n}").format(n=number),
                         BookingCB(action=BookingAction.DECLINE, id=booking.id),
                     ),
@@ -106,11 +102,11 @@ async def _list(
         else:
             rows.append(
                 [
-                    _button(
+                    kb.button(
                         _("📅 Calendar #{n}").format(n=number),
                         BookingCB(action=BookingAction.ICS, id=booking.id),
                     ),
-                    _button(
+                    kb.button(
                         _("✖ Cancel #{n}").format(n=number),
                         BookingCB(action=BookingAction.CANCEL, id=booking.id),
                     ),
@@ -121,9 +117,7 @@ async def _list(
         lines.append(_("…and {count} more.").format(count=len(bookings) - MAX_LISTED))
     if entries:
         lines.append("\n" + _("<b>Waitlist</b>"))
-    for entry in entries[:MAX_LISTED]:
-        place = places.get(entry.location_id)
-        assert place is not None
+    for entry, place in entries[:MAX_LISTED]:
         period = Period(entry.period)
         lines.append(
             _("• {day} · {period} · {place}: number {position} in line").format(
@@ -135,26 +129,27 @@ async def _list(
         )
         rows.append(
             [
-                _button(
+                kb.button(
                     _("Leave the waitlist: {day}").format(day=day_short(entry.day)),
                     BookingCB(action=BookingAction.LEAVE, id=entry.id),
                 )
             ]
         )
-    rows.append([_button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
+    rows.append([kb.button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
     text = "\n".join(lines)
     await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 async def _own(
     query: CallbackQuery, session: AsyncSession, person: Person, places: Places, booking_id: int
-) -> DeskBooking | None:
-    """The person's own booking at a known location; anything else gets a clear refusal."""
+) -> tuple[DeskBooking, Place] | None:
+    """The person's own booking and its location; anything else gets a clear refusal."""
     booking = await desks.own_booking(session, booking_id, person.id)
-    if booking is None or places.get(booking.location_id) is None:
+    place = places.get(booking.location_id) if booking is not None else None
+    if booking is None or place is None:
         await query.answer(refusal_text(Refused(Reason.NOT_FOUND)), show_alert=True)
         return None
-    return booking
+    return booking, place
 
 
 async def ask_cancel(
@@ -165,24 +160,23 @@ async def ask_cancel(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    booking = await _own(query, session, person, places, callback_data.id)
-    if booking is None:
+    owned = await _own(query, session, person, places, callback_data.id)
+    if owned is None:
         return
+    booking, place = owned
     if booking.status != Status.ACTIVE or booking.starts_at <= wall_clock():
         reason = Reason.NOT_FOUND if booking.status != Status.ACTIVE else Reason.TOO_LATE
         await query.answer(refusal_text(Refused(reason)), show_alert=True)
         return
-    place = places.get(booking.location_id)
-    assert place is not None
     await query.answer()
     text = _("Cancel this booking?\n\n{details}").format(details=booking_lines(place, booking))
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
+                kb.button(
                     _("Yes, cancel it"), BookingCB(action=BookingAction.CANCEL_YES, id=booking.id)
                 ),
-                _button(_("No, keep it"), BookingCB(action=BookingAction.LIST)),
+                kb.button(_("No, keep it"), BookingCB(action=BookingAction.LIST)),
             ]
         ]
     )
@@ -216,12 +210,12 @@ async def cancel(
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
+                kb.button(
                     _("📅 Remove from my calendar"),
                     BookingCB(action=BookingAction.ICS, id=booking.id),
                 )
             ],
-            [_button(_("My bookings"), BookingCB(action=BookingAction.LIST)), kb.home_button()],
+            [kb.button(_("My bookings"), BookingCB(action=BookingAction.LIST)), kb.home_button()],
         ]
     )
     await edit_or_send(query, text, markup)
@@ -237,11 +231,10 @@ async def send_ics(
     wall_clock: WallClock,
     bot: Bot,
 ) -> None:
-    booking = await _own(query, session, person, places, callback_data.id)
-    if booking is None:
+    owned = await _own(query, session, person, places, callback_data.id)
+    if owned is None:
         return
-    place = places.get(booking.location_id)
-    assert place is not None
+    booking, place = owned
     await query.answer()
     await bot.send_document(
         person.id,
@@ -258,11 +251,10 @@ async def accept_offer(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    held = await _own(query, session, person, places, callback_data.id)
-    if held is None:
+    owned = await _own(query, session, person, places, callback_data.id)
+    if owned is None:
         return
-    place = places.get(held.location_id)
-    assert place is not None
+    held, place = owned
     try:
         booking = await waitlist.accept(
             session, place, held.id, person.id, wall_clock(), exempt=person.is_admin

@@ -10,7 +10,6 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import desk_notices
 from handlers.desk_staff import parse_day, staff_only
 from handlers.ui.callbacks import StaffAction, StaffCB
+from handlers.ui.desk_keyboards import button
 from handlers.ui.desk_texts import (
     day_long,
     html,
@@ -40,12 +40,7 @@ from storage.users import Person
 
 def _places_keyboard(places: Places, action: StaffAction, day: date) -> InlineKeyboardMarkup:
     rows = [
-        [
-            InlineKeyboardButton(
-                text=place.name(locale()),
-                callback_data=StaffCB(action=action, loc=place.id, day=day.toordinal()).pack(),
-            )
-        ]
+        [button(place.name(locale()), StaffCB(action=action, loc=place.id, day=day.toordinal()))]
         for place in places.all
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -87,16 +82,19 @@ async def _close_reason(state: FSMContext, day: date) -> str:
     return str(reasons.get(str(day.toordinal()), ""))
 
 
-def _staff_target(
-    callback_data: StaffCB, person: Person, places: Places
+async def _staff_target(
+    query: CallbackQuery, callback_data: StaffCB, person: Person, places: Places
 ) -> tuple[Place, date] | None:
+    """The location and date a staff button names; anyone else, or a forged button, is told."""
     place = places.get(callback_data.loc)
-    if not person.is_admin or place is None:
-        return None
     try:
-        return place, date.fromordinal(callback_data.day)
+        day = date.fromordinal(callback_data.day)
     except ValueError:
+        place = None
+    if not person.is_admin or place is None:
+        await query.answer(_("This button is for the programme staff."), show_alert=True)
         return None
+    return place, day
 
 
 async def ask_close(
@@ -107,9 +105,8 @@ async def ask_close(
     places: Places,
     state: FSMContext,
 ) -> None:
-    target = _staff_target(callback_data, person, places)
+    target = await _staff_target(query, callback_data, person, places)
     if target is None:
-        await query.answer(_("This button is for the programme staff."), show_alert=True)
         return
     place, day = target
     booked = sum(1 for b in await desks.on_day(session, place, day) if b.status == Status.ACTIVE)
@@ -128,11 +125,7 @@ async def ask_close(
         reason=escape(reason) or "—",
     )
     confirm = StaffCB(action=StaffAction.CLOSE_YES, loc=place.id, day=day.toordinal())
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=_("Close and notify"), callback_data=confirm.pack())]
-        ]
-    )
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button(_("Close and notify"), confirm)]])
     await edit_or_send(query, text, markup)
 
 
@@ -148,9 +141,8 @@ async def close_day(
     i18n: I18n,
     session_factory: SessionFactory,
 ) -> None:
-    target = _staff_target(callback_data, person, places)
+    target = await _staff_target(query, callback_data, person, places)
     if target is None:
-        await query.answer(_("This button is for the programme staff."), show_alert=True)
         return
     place, day = target
     reason = await _close_reason(state, day)
@@ -204,9 +196,8 @@ async def reopen(
     person: Person,
     places: Places,
 ) -> None:
-    target = _staff_target(callback_data, person, places)
+    target = await _staff_target(query, callback_data, person, places)
     if target is None:
-        await query.answer(_("This button is for the programme staff."), show_alert=True)
         return
     place, day = target
     await query.answer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -18,17 +19,18 @@ from storage.opening import Desk, Period, Place, Zone
 PERIODS = (Period.FULL, Period.MORNING, Period.AFTERNOON)
 
 
-def _button(text: str, data: DeskCB | BookingCB | MenuCB) -> InlineKeyboardButton:
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """A button that carries typed callback data."""
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def home_button() -> InlineKeyboardButton:
-    return _button(_("« Main menu"), MenuCB(action=MenuAction.HOME))
+    return button(_("« Main menu"), MenuCB(action=MenuAction.HOME))
 
 
 def places_keyboard(places: Sequence[Place]) -> InlineKeyboardMarkup:
     rows = [
-        [_button(place.name(locale()), DeskCB(action=DeskAction.CALENDAR, loc=place.id))]
+        [button(place.name(locale()), DeskCB(action=DeskAction.CALENDAR, loc=place.id))]
         for place in places
     ]
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [home_button()]])
@@ -44,8 +46,8 @@ def calendar_keyboard(
     if (earliest := next((state for state in days if state.bookable), None)) is not None:
         label = _("⚡ Earliest free day: {day}").format(day=day_short(earliest.day))
         target = DeskCB(action=DeskAction.DAY, loc=place.id, day=earliest.day.toordinal())
-        rows.append([_button(label, target)])
-    rows.append([_button(names[weekday], noop) for weekday in range(7)])
+        rows.append([button(label, target)])
+    rows.append([button(names[weekday], noop) for weekday in range(7)])
     by_day = {state.day: state for state in days}
     first = days[0].day - timedelta(days=days[0].day.weekday())
     day = first
@@ -55,7 +57,7 @@ def calendar_keyboard(
             row.append(_day_button(place, by_day.get(day), day, noop))
             day += timedelta(days=1)
         rows.append(row)
-    back = [_button(_("« Locations"), DeskCB(action=DeskAction.PLACES))] if several_places else []
+    back = [button(_("« Locations"), DeskCB(action=DeskAction.PLACES))] if several_places else []
     rows.append([*back, home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -64,13 +66,13 @@ def _day_button(
     place: Place, state: DayAvailability | None, day: date, noop: DeskCB
 ) -> InlineKeyboardButton:
     if state is None:
-        return _button(" ", noop)
+        return button(" ", noop)
     number = str(day.day)
     ordinal = day.toordinal()
     if not state.open:
-        return _button(f"{number}✕", DeskCB(action=DeskAction.CLOSED, loc=place.id, day=ordinal))
+        return button(f"{number}✕", DeskCB(action=DeskAction.CLOSED, loc=place.id, day=ordinal))
     label = number if state.bookable else f"{number}●"
-    return _button(label, DeskCB(action=DeskAction.DAY, loc=place.id, day=ordinal))
+    return button(label, DeskCB(action=DeskAction.DAY, loc=place.id, day=ordinal))
 
 
 def periods_keyboard(place: Place, state: DayAvailability) -> InlineKeyboardMarkup:
@@ -92,11 +94,9 @@ def periods_keyboard(place: Place, state: DayAvailability) -> InlineKeyboardMark
                 period=period_name(period), times=times
             )
             action = DeskAction.WAIT
-        rows.append(
-            [_button(text, DeskCB(action=action, loc=place.id, day=ordinal, period=period))]
-        )
+        rows.append([button(text, DeskCB(action=action, loc=place.id, day=ordinal, period=period))])
     back = DeskCB(action=DeskAction.CALENDAR, loc=place.id)
-    rows.append([_button(_("« Back"), back), home_button()])
+    rows.append([button(_("« Back"), back), home_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -116,7 +116,7 @@ def zones_keyboard(
             )
     builder.adjust(1)
     builder.row(
-        _button(_("« Back"), DeskCB(action=DeskAction.DAY, loc=place.id, day=day.toordinal())),
+        button(_("« Back"), DeskCB(action=DeskAction.DAY, loc=place.id, day=day.toordinal())),
         home_button(),
     )
     return builder.as_markup()
@@ -138,7 +138,7 @@ def desks_keyboard(
         )
     builder.adjust(1)
     builder.row(
-        _button(_("« Back"), DeskCB(action=DeskAction.PERIOD, **{**base, "zone": 0})),
+        button(_("« Back"), DeskCB(action=DeskAction.PERIOD, **{**base, "zone": 0})),
         home_button(),
     )
     return builder.as_markup()
@@ -153,8 +153,8 @@ def confirm_keyboard(data: DeskCB) -> InlineKeyboardMarkup:
         back = data.model_copy(update={"action": DeskAction.PERIOD, "desk": 0})
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("✅ Confirm booking"), confirm)],
-            [_button(_("« Back"), back), home_button()],
+            [button(_("✅ Confirm booking"), confirm)],
+            [button(_("« Back"), back), home_button()],
         ]
     )
 
@@ -164,14 +164,12 @@ def booking_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
-                    _("📅 Add to calendar"), BookingCB(action=BookingAction.ICS, id=booking_id)
-                ),
-                _button(
+                button(_("📅 Add to calendar"), BookingCB(action=BookingAction.ICS, id=booking_id)),
+                button(
                     _("✖ Cancel booking"), BookingCB(action=BookingAction.CANCEL, id=booking_id)
                 ),
             ],
-            [_button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS)), home_button()],
+            [button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS)), home_button()],
         ]
     )
 
@@ -180,8 +178,8 @@ def offer_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("✅ Take it"), BookingCB(action=BookingAction.ACCEPT, id=booking_id)),
-                _button(_("No, thanks"), BookingCB(action=BookingAction.DECLINE, id=booking_id)),
+                button(_("✅ Take it"), BookingCB(action=BookingAction.ACCEPT, id=booking_id)),
+                button(_("No, thanks"), BookingCB(action=BookingAction.DECLINE, id=booking_id)),
             ]
         ]
     )
@@ -190,7 +188,7 @@ def offer_keyboard(booking_id: int) -> InlineKeyboardMarkup:
 def book_again_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("Book a desk"), MenuCB(action=MenuAction.DESK))],
+            [button(_("Book a desk"), MenuCB(action=MenuAction.DESK))],
             [home_button()],
         ]
     )
@@ -199,6 +197,6 @@ def book_again_keyboard() -> InlineKeyboardMarkup:
 def my_bookings_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS)), home_button()]
+            [button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS)), home_button()]
         ]
     )
