@@ -202,7 +202,7 @@ async def cancel(
         return
     place = places.get(booking.location_id)
     assert place is not None
-    offers = await waitlist.refill(session, place, booking.day, now)
+    await _pass_on(session, session_factory, bot, i18n, places, booking, now)
     await query.answer(_("Cancelled."))
     text = _("Your booking is cancelled.\n\n{details}").format(
         details=booking_lines(place, booking)
@@ -219,7 +219,6 @@ async def cancel(
         ]
     )
     await edit_or_send(query, text, markup)
-    _offer_later(session, session_factory, bot, i18n, places, offers)
 
 
 async def send_ics(
@@ -286,25 +285,27 @@ async def decline_offer(
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
-    offers = await waitlist.refill_after(session, places, [booking], now)
+    await _pass_on(session, session_factory, bot, i18n, places, booking, now)
     await query.answer()
     await edit_or_send(
         query,
         _("All right, the desk goes to the next person in line."),
         kb.book_again_keyboard(),
     )
-    _offer_later(session, session_factory, bot, i18n, places, offers)
 
 
-def _offer_later(
+async def _pass_on(
     session: AsyncSession,
     factory: SessionFactory,
     bot: Bot,
     i18n: I18n,
     places: Places,
-    offers: list[DeskBooking],
+    freed: DeskBooking,
+    now: datetime,
 ) -> None:
-    """The next people in line hear of the freed desk once the change is committed."""
+    """A desk freed up: hold it for the next people in line, who hear of it once the change
+    is committed."""
+    offers = await waitlist.refill_after(session, places, [freed], now)
     if offers:
         desk_notices.after_commit_send(
             session,
