@@ -35,12 +35,13 @@ from bot.app import Runtime, create_dispatcher, open_runtime
 from bot.sandbox.recording import ChatClient, RecordingSession
 from bot.service import tune_gc
 from bot.settings import load_settings
-from handlers.desks import BookDesk
-from handlers.ui.callbacks import DeskAction, DeskCB, MenuAction, MenuCB
+from handlers.desks.callbacks import DeskAction, DeskCB
+from handlers.desks.flow import BookDesk
+from handlers.ui.callbacks import MenuAction, MenuCB
 from storage import desks, migrate
 from storage.desks import DeskBooking, DeskSlot, Refused, Status
+from storage.desks.opening import Period, Place
 from storage.engine import SessionFactory, create_engine, unit_of_work
-from storage.opening import Period, Place
 from storage.users import User
 
 NOW = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # a Tuesday, before opening in both places

@@ -38,11 +38,11 @@ from content.library import Library
 from content.places import PLACES_FILE, load_places
 from handlers import get_routers
 from storage import migrate
-from storage import places as places_store
 from storage.base import WallClock, utcnow
+from storage.desks import places as places_store
+from storage.desks.places import Places
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
 from storage.fsm import SQLStorage
-from storage.places import Places
 from storage.users import Directory
 
 log = logging.getLogger(__name__)

@@ -5,30 +5,21 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
-    from handlers import (
-        admin,
-        bookings,
-        desk_choice,
-        desk_closures,
-        desk_staff,
-        desks,
-        fallback,
-        faq,
-        faq_browse,
-        menu,
-        start,
-    )
+    from handlers import bookings, fallback, menu, start
+    from handlers.desks import choice, closures, flow, staff
+    from handlers.faq import browse, questions
+    from handlers.faq import staff as faq_staff
 
     return [
         start.create_router(),
-        admin.create_router(),
-        desk_staff.create_router(),
-        desk_closures.create_router(),
-        desks.create_router(),
-        desk_choice.create_router(),
+        faq_staff.create_router(),
+        staff.create_router(),
+        closures.create_router(),
+        flow.create_router(),
+        choice.create_router(),
         bookings.create_router(),
-        faq_browse.create_router(),
+        browse.create_router(),
         menu.create_router(),
-        faq.create_router(),
+        questions.create_router(),
         fallback.create_router(),
     ]

@@ -11,10 +11,11 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import desk_notices
-from handlers.ui import desk_keyboards as kb
-from handlers.ui.callbacks import BookingAction, BookingCB, MenuAction, MenuCB
-from handlers.ui.desk_texts import (
+from handlers.desks import keyboards as kb
+from handlers.desks import notices
+from handlers.desks.callbacks import BookingAction, BookingCB
+from handlers.desks.ics import booking_file
+from handlers.desks.texts import (
     booking_lines,
     day_short,
     desk_label,
@@ -25,14 +26,14 @@ from handlers.ui.desk_texts import (
     period_times,
     refusal_text,
 )
-from handlers.ui.ics import booking_file
+from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send
-from storage import desks, waitlist
+from storage import desks
 from storage.base import WallClock
-from storage.desks import DeskBooking, Reason, Refused, Status
+from storage.desks import DeskBooking, Reason, Refused, Status, waitlist
+from storage.desks.opening import Period, Place
+from storage.desks.places import Places
 from storage.engine import SessionFactory
-from storage.opening import Period, Place
-from storage.places import Places
 from storage.users import Person
 
 MAX_LISTED = 10
@@ -307,11 +308,11 @@ async def _pass_on(
     is committed."""
     offers = await waitlist.refill_after(session, places, [freed], now)
     if offers:
-        desk_notices.after_commit_send(
+        notices.after_commit_send(
             session,
             factory,
             i18n,
-            lambda own: desk_notices.offer_desks(bot, i18n, own, places, offers),
+            lambda own: notices.offer_desks(bot, i18n, own, places, offers),
         )
 
 

@@ -10,11 +10,11 @@ from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handlers import desk_notices
-from storage import waitlist
+from handlers.desks import notices
 from storage.base import WallClock, utcnow
+from storage.desks import waitlist
+from storage.desks.places import Places
 from storage.engine import SessionFactory, unit_of_work
-from storage.places import Places
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 60
@@ -42,8 +42,8 @@ async def expire_desk_offers(
     log.info("%d desk offers expired, %d new offers", len(expired), len(offers))
     async with unit_of_work(factory) as session:
         with i18n.context():
-            await desk_notices.offers_expired(bot, i18n, session, places, expired)
-            await desk_notices.offer_desks(bot, i18n, session, places, offers)
+            await notices.offers_expired(bot, i18n, session, places, expired)
+            await notices.offer_desks(bot, i18n, session, places, offers)
     return len(expired)
 
 

@@ -21,23 +21,20 @@ from bot.app import Runtime, create_dispatcher
 from bot.i18n import create_i18n
 from bot.sandbox.formatting import parse_html
 from bot.sandbox.recording import ChatClient
-from handlers.desk_staff import parse_day
-from handlers.ui.callbacks import (
+from handlers.desks.callbacks import (
     BookingAction,
     BookingCB,
     DeskAction,
     DeskCB,
-    LanguageCB,
-    Locale,
-    MenuAction,
-    MenuCB,
     StaffAction,
     StaffCB,
 )
+from handlers.desks.staff import parse_day
+from handlers.ui.callbacks import LanguageCB, Locale, MenuAction, MenuCB
 from storage import desks
 from storage.desks import DeskBooking
+from storage.desks.opening import Period, Place
 from storage.engine import unit_of_work
-from storage.opening import Period, Place
 from storage.users import Profile, touch
 from tests.conftest import FakeClock
 

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from bot.app import Runtime
 from storage import desks
 from storage.desks import LIVE, DeskBooking, DeskSlot, Reason, Refused
+from storage.desks.opening import Period, Place
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
-from storage.opening import Period, Place
 from storage.users import Profile, touch
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tuesday, 08:00 in Lappeenranta

@@ -8,11 +8,11 @@ import pytest
 from icalendar import Calendar, Component
 
 from bot.app import Runtime
-from handlers.ui.ics import booking_calendar
+from handlers.desks.ics import booking_calendar
 from storage import desks
 from storage.desks import DeskBooking
+from storage.desks.opening import Period, Place
 from storage.engine import unit_of_work
-from storage.opening import Period, Place
 from storage.users import Profile, touch
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

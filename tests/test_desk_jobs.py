@@ -9,9 +9,10 @@ from aiogram import Bot
 from bot.app import Runtime
 from bot.sandbox.recording import RecordingSession
 from scheduler.desks import expire_desk_offers
-from storage import desks, waitlist
+from storage import desks
+from storage.desks import waitlist
+from storage.desks.opening import Period
 from storage.engine import unit_of_work
-from storage.opening import Period
 from storage.users import Profile, set_locale, touch
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tuesday, 08:00 in Lappeenranta

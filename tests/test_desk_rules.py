@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from bot.app import Runtime
 from content.places import load_places as load_seeds
-from storage import closures, desks, waitlist
-from storage.desks import DeskBooking, Reason, Refused, Status
+from storage import desks
+from storage.desks import DeskBooking, Reason, Refused, Status, closures, waitlist
+from storage.desks.opening import Closure, ClosureKind, Period, Place
+from storage.desks.places import DeskRow, Location, load_places, sync_places
+from storage.desks.waitlist import WaitlistEntry, WaitStatus
 from storage.engine import unit_of_work
-from storage.opening import Closure, ClosureKind, Period, Place
-from storage.places import DeskRow, Location, load_places, sync_places
 from storage.users import Profile, touch
-from storage.waitlist import WaitlistEntry, WaitStatus
 
 # A Tuesday: 09:00 in St. Petersburg (Europe/Moscow), 08:00 in Lappeenranta (Europe/Helsinki).
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)

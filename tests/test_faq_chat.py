@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import Runtime
 from bot.sandbox.recording import ChatClient
 from content.knowledge import KB_DIR
-from handlers.ui.callbacks import FaqAction, FaqCB
+from handlers.faq.callbacks import FaqAction, FaqCB
 from storage.faq_log import FaqQuestion
 
 Person = Callable[..., ChatClient]

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
-from storage.opening import Closure
+from storage.desks.opening import Closure
 
 
 class Status(StrEnum):

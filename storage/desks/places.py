@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, insert, utcnow
-from storage.opening import Closure, ClosureKind, Desk, Place, Rules, Zone
+from storage.desks.opening import Closure, ClosureKind, Desk, Place, Rules, Zone
 
 
 class Location(Base):

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date, format_skeleton, format_time
 
 from storage.desks import DeskBooking, Reason, Refused
-from storage.opening import Closure, ClosureKind, Desk, Period, Place
+from storage.desks.opening import Closure, ClosureKind, Desk, Period, Place
 
 
 def html(text: str) -> str:

@@ -11,10 +11,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
 
-from handlers.ui.callbacks import BookingAction, BookingCB, DeskAction, DeskCB, MenuAction, MenuCB
-from handlers.ui.desk_texts import day_short, feature_names, locale, period_name, period_times
+from handlers.desks.callbacks import BookingAction, BookingCB, DeskAction, DeskCB
+from handlers.desks.texts import day_short, feature_names, locale, period_name, period_times
+from handlers.ui.callbacks import MenuAction, MenuCB
 from storage.desks import DayAvailability
-from storage.opening import Desk, Period, Place, Zone
+from storage.desks.opening import Desk, Period, Place, Zone
 
 PERIODS = (Period.FULL, Period.MORNING, Period.AFTERNOON)
 

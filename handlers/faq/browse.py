@@ -8,8 +8,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
-from handlers.ui.callbacks import FaqAction, FaqCB, MenuAction, MenuCB
-from handlers.ui.faq_keyboards import answer_keyboard, topic_keyboard, topics_keyboard
+from handlers.faq.callbacks import FaqAction, FaqCB
+from handlers.faq.keyboards import answer_keyboard, topic_keyboard, topics_keyboard
+from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome

@@ -8,9 +8,9 @@ from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import gettext as _
 from icalendar import Calendar, Event
 
-from handlers.ui.desk_texts import desk_label, locale
+from handlers.desks.texts import desk_label, locale
 from storage.desks import DeskBooking, Status
-from storage.opening import Place
+from storage.desks.opening import Place
 
 PRODID = "-//OpenINNO Concierge//Business Oasis desk bookings//EN"
 UID_DOMAIN = "concierge.openinno"

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
 from content.loader import ContentError
-from handlers.ui.callbacks import FaqAction, FaqCB
+from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.ui.filters import has_text
 from handlers.ui.screens import refuse_stale
 from storage import faq_log

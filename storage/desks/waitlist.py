@@ -15,11 +15,11 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, fun
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage import desks
 from storage.base import Base, UTCDateTime, utcnow
-from storage.desks import DeskBooking, DeskSlot, Reason, Refused, Status
-from storage.opening import Period, Place
-from storage.places import Places, closure_on
+from storage.desks import bookings as desks
+from storage.desks.opening import Period, Place
+from storage.desks.places import Places, closure_on
+from storage.desks.tables import DeskBooking, DeskSlot, Reason, Refused, Status
 
 
 class WaitStatus(StrEnum):

@@ -7,10 +7,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import desks, places, waitlist
-from storage.desks import DeskBooking, Reason, Refused, Status
-from storage.opening import Place
-from storage.waitlist import WaitlistEntry
+from storage.desks import bookings as desks
+from storage.desks import places, waitlist
+from storage.desks.opening import Place
+from storage.desks.tables import DeskBooking, Reason, Refused, Status
+from storage.desks.waitlist import WaitlistEntry
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from content.knowledge import Entry, KnowledgeBase
-from handlers.ui.callbacks import FaqAction, FaqCB, MenuAction, MenuCB
+from handlers.faq.callbacks import FaqAction, FaqCB
+from handlers.ui.callbacks import MenuAction, MenuCB
 
 PAGE_SIZE = 8
 BUTTON_TEXT = 60

@@ -2,7 +2,7 @@
 
 Every button carries the whole choice so far, and every step checks it again: a forged or
 stale button gets the rule it breaks and the nearest screen that still makes sense. The
-next steps (desk, summary, confirm, waitlist) are in `handlers.desk_choice`.
+next steps (desk, summary, confirm, waitlist) are in `handlers.desks.choice`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ui import desk_keyboards as kb
-from handlers.ui.callbacks import DeskAction, DeskCB, MenuAction, MenuCB
-from handlers.ui.desk_texts import (
+from handlers.desks import keyboards as kb
+from handlers.desks.callbacks import DeskAction, DeskCB
+from handlers.desks.texts import (
     clock,
     closure_text,
     day_long,
@@ -28,12 +28,13 @@ from handlers.ui.desk_texts import (
     months,
     refusal_text,
 )
+from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks
 from storage.base import WallClock
 from storage.desks import Reason, Refused
-from storage.opening import Period, Place
-from storage.places import Places
+from storage.desks.opening import Period, Place
+from storage.desks.places import Places
 
 
 class BookDesk(StatesGroup):

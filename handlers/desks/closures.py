@@ -17,24 +17,24 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import desk_notices
-from handlers.desk_staff import parse_day, staff_only
-from handlers.ui.callbacks import StaffAction, StaffCB
-from handlers.ui.desk_keyboards import button
-from handlers.ui.desk_texts import (
+from handlers.desks import notices
+from handlers.desks.callbacks import StaffAction, StaffCB
+from handlers.desks.keyboards import button
+from handlers.desks.staff import parse_day, staff_only
+from handlers.desks.texts import (
     day_long,
     html,
     locale,
     refusal_text,
 )
 from handlers.ui.screens import edit_or_send
-from storage import closures, desks, waitlist
-from storage import places as places_store
+from storage import desks
 from storage.base import WallClock
-from storage.desks import Refused, Status
+from storage.desks import Refused, Status, closures, waitlist
+from storage.desks import places as places_store
+from storage.desks.opening import Place
+from storage.desks.places import Places
 from storage.engine import SessionFactory
-from storage.opening import Place
-from storage.places import Places
 from storage.users import Person
 
 
@@ -158,7 +158,7 @@ async def close_day(
     admin_locale = locale()
 
     async def tell_everyone(own: AsyncSession) -> None:
-        told = await desk_notices.day_closed(bot, i18n, own, place, closed, escape(reason))
+        told = await notices.day_closed(bot, i18n, own, place, closed, escape(reason))
         with i18n.use_locale(admin_locale):
             text = _(
                 "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
@@ -170,7 +170,7 @@ async def close_day(
             )
         await edit_or_send(query, text)
 
-    desk_notices.after_commit_send(session, session_factory, i18n, tell_everyone)
+    notices.after_commit_send(session, session_factory, i18n, tell_everyone)
 
 
 async def reopen_command(

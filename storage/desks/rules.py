@@ -19,9 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import UTCDateTime
-from storage.desk_tables import LIVE, DeskBooking, DeskSlot, Reason, Refused
-from storage.opening import Closure, ClosureKind, Desk, Period, Place
-from storage.places import ClosedDay, admin_closures, closure_on
+from storage.desks.opening import Closure, ClosureKind, Desk, Period, Place
+from storage.desks.places import ClosedDay, admin_closures, closure_on
+from storage.desks.tables import LIVE, DeskBooking, DeskSlot, Reason, Refused
 
 
 @dataclass(frozen=True, slots=True)

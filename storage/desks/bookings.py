@@ -1,6 +1,6 @@
 """Desk bookings: booking, cancelling, and the lists people and staff see.
 
-A booking claims its slots (see `storage.desk_tables`) with INSERT ... ON CONFLICT DO NOTHING,
+A booking claims its slots (see `storage.desks.tables`) with INSERT ... ON CONFLICT DO NOTHING,
 so of many people confirming the last desk at the same moment exactly one gets it, on SQLite
 and on PostgreSQL alike. The names callers need from the neighbouring modules are here too.
 """
@@ -25,7 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from storage.desk_rules import (
+from storage.desks.opening import Desk, Period, Place
+from storage.desks.rules import (
     DayAvailability,
     Situation,
     availability,
@@ -34,8 +35,7 @@ from storage.desk_rules import (
     count_upcoming,
     free_desks,
 )
-from storage.desk_tables import LIVE, DeskBooking, DeskSlot, Reason, Refused, Status
-from storage.opening import Desk, Period, Place
+from storage.desks.tables import LIVE, DeskBooking, DeskSlot, Reason, Refused, Status
 
 __all__ = [
     "LIVE",

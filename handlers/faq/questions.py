@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
 from content.smalltalk import SmallTalk, small_talk
-from handlers.ui.callbacks import FaqAction, FaqCB
-from handlers.ui.faq_keyboards import (
+from handlers.faq.callbacks import FaqAction, FaqCB
+from handlers.faq.keyboards import (
     answer_keyboard,
     handoff_keyboard,
     reply_keyboard,

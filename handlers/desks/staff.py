@@ -19,7 +19,7 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import parse_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ui.desk_texts import (
+from handlers.desks.texts import (
     closure_text,
     day_long,
     desk_label,
@@ -28,12 +28,12 @@ from handlers.ui.desk_texts import (
     period_name,
     period_times,
 )
-from storage import desks, waitlist
-from storage import places as places_store
+from storage import desks
 from storage.base import WallClock
-from storage.desks import DeskBooking, Status
-from storage.opening import Period, Place
-from storage.places import Places
+from storage.desks import DeskBooking, Status, waitlist
+from storage.desks import places as places_store
+from storage.desks.opening import Period, Place
+from storage.desks.places import Places
 from storage.users import Person, User, users_by_id
 
 MAX_TEXT = 3800  # leaves room under Telegram's 4096 for the closing line

@@ -1,7 +1,7 @@
 """When a Business Oasis is open: periods of a day, weekly hours, public holidays, closures.
 
 A `Place` is the read-only picture of one location that every booking rule is checked
-against; `storage.places` builds it from the database.
+against; `storage.desks.places` builds it from the database.
 """
 
 from __future__ import annotations

@@ -13,13 +13,13 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ui import desk_keyboards as kb
-from handlers.ui.desk_texts import booking_lines, day_long, html, local_clock, slot_lines
-from storage.closures import DayClosed
+from handlers.desks import keyboards as kb
+from handlers.desks.texts import booking_lines, day_long, html, local_clock, slot_lines
 from storage.desks import DeskBooking
+from storage.desks.closures import DayClosed
+from storage.desks.opening import Period, Place
+from storage.desks.places import Places
 from storage.engine import SessionFactory, after_commit, unit_of_work
-from storage.opening import Period, Place
-from storage.places import Places
 from storage.users import get_person, mark_blocked
 
 log = logging.getLogger(__name__)

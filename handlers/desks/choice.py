@@ -12,10 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.desks import day_screen, parse_choice
-from handlers.ui import desk_keyboards as kb
-from handlers.ui.callbacks import DeskAction, DeskCB
-from handlers.ui.desk_texts import (
+from handlers.desks import keyboards as kb
+from handlers.desks.callbacks import DeskAction, DeskCB
+from handlers.desks.flow import day_screen, parse_choice
+from handlers.desks.texts import (
     booking_lines,
     desk_label,
     html,
@@ -24,11 +24,11 @@ from handlers.ui.desk_texts import (
     slot_lines,
 )
 from handlers.ui.screens import edit_or_send, refuse_stale
-from storage import desks, waitlist
+from storage import desks
 from storage.base import WallClock
-from storage.desks import Reason, Refused
-from storage.opening import Desk, Period, Place
-from storage.places import Places
+from storage.desks import Reason, Refused, waitlist
+from storage.desks.opening import Desk, Period, Place
+from storage.desks.places import Places
 from storage.users import Person
 
 

@@ -1,0 +1,57 @@
+"""Callback data of the desk flow, My bookings and the staff's closures (short prefixes:
+the whole payload must fit 64 bytes)."""
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class DeskAction(StrEnum):
+    PLACES = "l"  # the list of locations
+    CALENDAR = "c"  # a location's calendar
+    DAY = "d"  # the periods of a day
+    PERIOD = "p"  # "any free desk" or a zone, for a period
+    ZONE = "z"  # the free desks of a zone
+    SUMMARY = "s"  # check before booking
+    CONFIRM = "ok"  # book it
+    WAIT = "w"  # join the waitlist
+    CLOSED = "x"  # a closed day (answers why)
+    NOOP = "n"  # calendar headers and blanks
+
+
+class DeskCB(CallbackData, prefix="dk"):
+    """Every step of the desk flow carries all it needs; the server re-checks all of it."""
+
+    action: DeskAction
+    loc: int = 0
+    day: int = 0  # date.toordinal()
+    period: str = ""
+    zone: int = 0
+    desk: int = 0
+
+
+class BookingAction(StrEnum):
+    LIST = "l"  # My bookings
+    CANCEL = "c"  # ask before cancelling
+    CANCEL_YES = "y"
+    ICS = "i"  # the .ics file
+    ACCEPT = "a"  # take a desk offered from the waitlist
+    DECLINE = "d"
+    LEAVE = "q"  # leave the waitlist (id is the waitlist entry)
+
+
+class BookingCB(CallbackData, prefix="bk"):
+    action: BookingAction
+    id: int = 0
+
+
+class StaffAction(StrEnum):
+    CLOSE = "c"  # choose the location to close
+    CLOSE_YES = "y"
+    REOPEN = "r"
+
+
+class StaffCB(CallbackData, prefix="st"):
+    action: StaffAction
+    loc: int = 0
+    day: int = 0
