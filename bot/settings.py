@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+import re
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
 LOCALES = ("en", "ru", "fi")
+# What Telegram accepts as a webhook secret, at a length nobody guesses.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class ConfigError(Exception):
@@ -34,6 +38,9 @@ class Settings(BaseSettings):
     places_file: Path | None = None
     throttle_rate: float = Field(default=3.0, gt=0, description="messages per second per user")
     throttle_burst: int = Field(default=5, ge=1)
+    max_concurrent_updates: int = Field(
+        default=32, ge=1, le=1000, description="updates handled at once by one instance"
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -71,6 +78,24 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("use 16 to 256 characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "WEBHOOK_SECRET: required when WEBHOOK_URL is set, or anyone could post updates "
+                "as any user (16 to 256 characters of A-Z a-z 0-9 _ -; openssl rand -hex 32)"
+            )
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -90,6 +115,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         reason = str(error["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{name}: {reason}") from None
+        if not error["loc"]:  # a rule across settings names its variables itself
+            raise ConfigError(reason) from None
+        raise ConfigError(f"{str(error['loc'][0]).upper()}: {reason}") from None

@@ -51,7 +51,8 @@ def test_run_without_a_token_explains_how_to_get_one(tmp_path: Path) -> None:
     ("variable", "value"),
     [("BOT_TOKEN", "not-a-token"), ("WEB_PORT", "eighty"), ("ADMIN_IDS", "alice"),
      ("DEFAULT_LOCALE", "de"), ("DATABASE_URL", "mysql://x"), ("LOG_LEVEL", "LOUD"),
-     ("DATABASE_URL", "sqlite+aiosqlite:////proc/no/such/dir/bot.db")],
+     ("DATABASE_URL", "sqlite+aiosqlite:////proc/no/such/dir/bot.db"),
+     ("WEBHOOK_SECRET", "guessable"), ("WEBHOOK_SECRET", "no spaces or symbols: ;-)")],
 )  # fmt: skip
 def test_a_bad_setting_is_one_clear_line_and_exit_code_2(
     tmp_path: Path, variable: str, value: str
@@ -61,6 +62,18 @@ def test_a_bad_setting_is_one_clear_line_and_exit_code_2(
     assert result.stderr.startswith(f"concierge: configuration error: {variable}:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("secret", [None, ""])
+def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path: Path, secret: str | None) -> None:
+    """Without the secret anyone could post updates claiming to come from an admin."""
+    env = {"BOT_TOKEN": "1:TOKEN", "WEBHOOK_URL": "https://bot.example.org"}
+    if secret is not None:
+        env["WEBHOOK_SECRET"] = secret
+    result = concierge("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("concierge: configuration error: WEBHOOK_SECRET: required")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_settings_come_from_a_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from bot.runners import WEBHOOK_PATH, create_web_app
 from bot.sandbox import SandboxServer
 from bot.settings import Settings
 
-SECRET = "s3cret-Token_1"
+SECRET = "s3cret-Token_1-of-the-webhook"
 
 
 def free_port() -> int:
