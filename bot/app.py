@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.i18n import create_i18n
 from bot.metrics import Metrics
 from bot.middlewares import (
+    ConcurrencyLimit,
     DbSessionMiddleware,
     ErrorBoundaryMiddleware,
     LocaleMiddleware,
@@ -31,6 +33,7 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from bot.middlewares.throttling import TokenBuckets
+from bot.outgoing import guard
 from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings
 from content.knowledge import KB_DIR
@@ -47,6 +50,9 @@ from storage.users import Directory
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 30.0
+# Past the concurrency limit an update waits for a slot; a Redis or database connection beyond
+# the pools' size is waited for too (up to these seconds), never refused at once.
+POOL_WAIT_SECONDS = 20.0
 
 
 @dataclass
@@ -76,7 +82,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
     try:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, **_pool_sizes(settings))
     except OSError as exc:
         raise ConfigError(f"DATABASE_URL: cannot open the database ({exc})") from None
     try:
@@ -100,14 +106,32 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     return Runtime(settings, engine, factory, storage, isolation, i18n, library, places)
 
 
+def _pool_sizes(settings: Settings) -> dict[str, Any]:
+    """A PostgreSQL pool that the updates in flight and the scheduler's jobs fit in; a
+    connection beyond it is waited for. (Updates give their connection back before every
+    Bot API call, so a slow Telegram does not hold one.)"""
+    if not settings.database_url.startswith("postgresql"):
+        return {}
+    size = min(settings.max_concurrent_updates, 20)
+    return {"pool_size": size, "max_overflow": 5, "pool_timeout": POOL_WAIT_SECONDS}
+
+
 def _fsm_storage(
     settings: Settings, factory: SessionFactory
 ) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True)
+        # Each update in flight uses one connection at a time (its chat lock, then its
+        # state); a burst past the pool waits for a connection instead of failing.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=2 * settings.max_concurrent_updates + 8,
+            timeout=POOL_WAIT_SECONDS,
+        )
+        storage = RedisStorage(
+            Redis(connection_pool=pool), key_builder=DefaultKeyBuilder(with_destiny=True)
         )
         return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
     return SQLStorage(factory), SimpleEventIsolation()
@@ -118,6 +142,7 @@ def create_bot(settings: Settings, token: str | None = None) -> Bot:
     if not token:
         raise ConfigError("BOT_TOKEN: not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    guard(session)  # first: commit, then call (and retry)
     session.middleware(RetryMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -137,6 +162,7 @@ def create_dispatcher(
     dispatcher = Dispatcher(
         storage=runtime.storage,
         events_isolation=runtime.events_isolation,
+        disable_fsm=True,  # registered below, inside the error boundary
         settings=settings,
         directory=directory,
         session_factory=runtime.factory,
@@ -152,6 +178,10 @@ def create_dispatcher(
         ErrorBoundaryMiddleware(runtime.i18n, runtime.factory, directory, runtime.metrics)
     )
     update.outer_middleware(ThrottlingMiddleware(buckets, runtime.i18n, directory, runtime.metrics))
+    update.outer_middleware(ConcurrencyLimit(settings.max_concurrent_updates))
+    # aiogram's per-chat lock and conversation state: a failure there (Redis down, its pool
+    # exhausted) reaches the error boundary and is answered like any other.
+    update.outer_middleware(dispatcher.fsm)
     update.outer_middleware(DbSessionMiddleware(runtime.factory))
     update.outer_middleware(UserMiddleware(directory))
     update.outer_middleware(LocaleMiddleware(runtime.i18n))

@@ -21,7 +21,20 @@ WEBHOOK_PATH = "/telegram/webhook"
 async def run_polling(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> None:
     """Long polling until SIGTERM/SIGINT; in-flight updates finish before the exit."""
     await bot.delete_webhook()
-    await dispatcher.start_polling(bot, polling_timeout=30)
+    await poll(runtime, bot, dispatcher)
+
+
+async def poll(
+    runtime: Runtime, bot: Bot, dispatcher: Dispatcher, *, handle_signals: bool = True
+) -> None:
+    """The polling loop of production: updates handled as tasks, at most
+    `MAX_CONCURRENT_UPDATES` at once (the next batch is fetched when a slot frees)."""
+    await dispatcher.start_polling(
+        bot,
+        polling_timeout=30,
+        handle_signals=handle_signals,
+        tasks_concurrency_limit=runtime.settings.max_concurrent_updates,
+    )
 
 
 def create_web_app(

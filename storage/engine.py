@@ -1,7 +1,16 @@
-"""Engine, session factory and the unit of work."""
+"""Engine, session factory and the unit of work.
+
+Two rules hold for every unit of work:
+- nothing leaves the process (a Bot API call, and so a retry's sleep) while its transaction
+  is open: `bot.outgoing` commits the update's unit of work before each call, so a person is
+  told only what is already committed, and no lock is held while Telegram answers;
+- on SQLite, writers queue in-process on one lock (FIFO, woken at once) instead of polling
+  SQLite's busy handler, which sleeps in steps of up to 100 ms.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -10,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -49,8 +59,77 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class UnitSession(AsyncSession):
+    """An AsyncSession that, on SQLite, takes the engine's writer lock before its first write
+    and gives it back when its transaction ends (SQLite itself begins the write transaction
+    at that first write, so the lock covers exactly the time SQLite's write lock is held)."""
+
+    def __init__(self, *args: Any, writer_lock: asyncio.Lock | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._writer_lock = writer_lock
+        self._writing = False
+
+    async def _before_write(self) -> None:
+        if self._writer_lock is None or self._writing:
+            return
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+                await self._writer_lock.acquire()
+        except TimeoutError:
+            raise OperationalError("writer lock", None, Exception("database is locked")) from None
+        self._writing = True
+
+    def _after_transaction(self) -> None:
+        if self._writing and self._writer_lock is not None:
+            self._writing = False
+            self._writer_lock.release()
+
+    async def execute(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        if getattr(statement, "is_dml", False):
+            await self._before_write()
+        return await super().execute(statement, *args, **kw)
+
+    async def scalar(self, statement: Any, *args: Any, **kw: Any) -> Any:
+        if getattr(statement, "is_dml", False):
+            await self._before_write()
+        return await super().scalar(statement, *args, **kw)
+
+    async def flush(self, objects: Any = None) -> None:
+        if self._has_changes():
+            await self._before_write()
+        await super().flush(objects)
+
+    async def commit(self) -> None:
+        if self._has_changes():
+            await self._before_write()
+        try:
+            await super().commit()
+        finally:
+            self._after_transaction()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._after_transaction()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._after_transaction()
+
+    def _has_changes(self) -> bool:
+        sync = self.sync_session
+        return bool(sync.new or sync.dirty or sync.deleted)
+
+
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """Sessions of `engine`; on SQLite they share one writer lock."""
+    lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+    return async_sessionmaker(
+        engine, class_=UnitSession, expire_on_commit=False, autoflush=False, writer_lock=lock
+    )
 
 
 @asynccontextmanager
@@ -63,10 +142,27 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     try:
         yield session
         if session.in_transaction():
-            await session.commit()
+            await commit(session)
     finally:
         if session.in_transaction():  # the block or its commit failed
             await session.close()  # rolls back and gives the connection back
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit what the unit of work has done so far; the steps it left for after the commit
+    become due (they run when the unit of work ends, see `run_after_commit`)."""
+    await session.commit()
+    pending = session.info.pop("after_commit", [])
+    if pending:
+        session.info.setdefault("committed_steps", []).extend(pending)
+
+
+async def commit_ambient() -> None:
+    """Commit the current update's unit of work, if it has an open transaction: done before
+    anything leaves the process (see `bot.outgoing`)."""
+    session = _ambient.get()
+    if session is not None and session.in_transaction():
+        await commit(session)
 
 
 _ambient: ContextVar[AsyncSession | None] = ContextVar("ambient_session", default=None)
@@ -101,8 +197,10 @@ def after_commit(session: AsyncSession, step: AfterCommit) -> None:
 
 
 async def run_after_commit(session: AsyncSession) -> None:
-    """The steps of a committed unit of work; one failing does not stop the others."""
-    for step in session.info.pop("after_commit", []):
+    """The steps whose change was committed (also when a later part of the update failed);
+    one failing does not stop the others. Steps of a rolled-back change never run."""
+    session.info.pop("after_commit", None)
+    for step in session.info.pop("committed_steps", []):
         try:
             await step()
         except Exception:  # the change is committed: report the failed step, go on

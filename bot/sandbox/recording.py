@@ -24,6 +24,8 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
 
+from bot.outgoing import guard
+
 
 @dataclass
 class Recorded:
@@ -38,6 +40,7 @@ class RecordingSession(BaseSession):
 
     def __init__(self, bot_user: User | None = None) -> None:
         super().__init__()
+        guard(self)  # as production's session: a call commits the update's work first
         self.me = bot_user or User(id=1, is_bot=True, first_name="Concierge", username="bot")
         self.calls: list[TelegramMethod[Any]] = []
         self.chats: dict[int, Recorded] = {}
