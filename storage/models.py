@@ -2,7 +2,7 @@
 
 from storage.base import Base
 from storage.desks.places import ClosedDay, DeskRow, Location, ZoneRow
-from storage.desks.tables import DeskBooking, DeskSlot
+from storage.desks.tables import DeskBooking, DeskDay, DeskSlot
 from storage.desks.waitlist import WaitlistEntry
 from storage.faq_log import FaqQuestion
 from storage.fsm import FSMRecord
@@ -12,6 +12,7 @@ __all__ = [
     "Base",
     "ClosedDay",
     "DeskBooking",
+    "DeskDay",
     "DeskRow",
     "DeskSlot",
     "FSMRecord",

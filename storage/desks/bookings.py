@@ -25,7 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from storage.desks import days
 from storage.desks.opening import Desk, Period, Place
+from storage.desks.places import closure_on
 from storage.desks.rules import (
     DayAvailability,
     Situation,
@@ -106,10 +108,14 @@ async def claim(
 ) -> DeskBooking | None:
     """Take the first candidate desk whose slots are still free; None if all are gone.
 
-    With `hold_until` the booking is an offer held until then (status `held`).
+    With `hold_until` the booking is an offer held until then (status `held`). Refused
+    (CLOSED) when the day has been closed meanwhile: the check and the claim are one with the
+    closure's write of the same day row (`storage.desks.days`).
     """
     if not candidates:
         return None
+    if not await days.enter_open_day(session, place.id, day):
+        raise Refused(Reason.CLOSED, closure=await closure_on(session, place, day))
     starts_at, ends_at = place.span(day, period)
     values: dict[str, Any] = {
         "user_id": user_id,

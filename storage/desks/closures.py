@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.desks import bookings as desks
-from storage.desks import places, waitlist
+from storage.desks import days, places, waitlist
 from storage.desks.opening import Place
 from storage.desks.tables import DeskBooking, Reason, Refused, Status
 from storage.desks.waitlist import WaitlistEntry
@@ -33,6 +33,9 @@ async def close_day(
         raise Refused(Reason.PAST)
     if (closure := place.closure(day)) is not None:
         raise Refused(Reason.CLOSED, closure=closure)
+    # First the day row: a booking of the day still in progress is waited for, and every
+    # booking after this one sees the day closed; so the list below misses nobody.
+    await days.mark_day(session, place.id, day, closed=True)
     if not await places.mark_closed(session, place, day, reason, closed_by):
         raise Refused(Reason.CLOSED)
     cancelled = []

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, insert, utcnow
+from storage.desks import days
 from storage.desks.opening import Closure, ClosureKind, Desk, Place, Rules, Zone
 
 
@@ -261,4 +262,7 @@ async def reopen(session: AsyncSession, place: Place, day: date) -> bool:
     result = await session.execute(
         delete(ClosedDay).where(ClosedDay.location_id == place.id, ClosedDay.day == day)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    await days.mark_day(session, place.id, day, closed=False)
+    return True

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -116,3 +117,21 @@ class DeskSlot(Base):
     booking_id: Mapped[int] = mapped_column(
         ForeignKey("desk_bookings.id", ondelete="CASCADE"), index=True
     )
+
+
+class DeskDay(Base):
+    """A day of a location that bookings were made for or that the staff closed: the one row
+    that a booking (or an accepted offer) and a closure of that day both write.
+
+    A booking writes it only while `closed` is false and a closure sets `closed`, so on
+    PostgreSQL the second of the two waits for the first to commit and then sees it (the
+    booking is refused, or the closure cancels it); on SQLite writers are serial anyway.
+    """
+
+    __tablename__ = "desk_days"
+
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)

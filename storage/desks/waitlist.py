@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
 from storage.desks import bookings as desks
+from storage.desks import days
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places, closure_on
 from storage.desks.tables import DeskBooking, DeskSlot, Reason, Refused, Status
@@ -184,9 +185,14 @@ async def refill(
             continue
         candidates = await desks.free_desks(session, place, day, period)
         hold_until = min(now + place.rules.offer_window, start)
-        booking = await desks.claim(
-            session, place, entry.user_id, day, period, candidates, now, hold_until=hold_until
-        )
+        try:
+            booking = await desks.claim(
+                session, place, entry.user_id, day, period, candidates, now, hold_until=hold_until
+            )
+        except Refused:  # closed while this ran: the closure clears the line
+            closed = True
+            _finish(entry, WaitStatus.CLOSED, now)
+            continue
         if booking is not None:
             entry.status = WaitStatus.OFFERED
             entry.booking_id = booking.id
@@ -234,6 +240,8 @@ async def accept(
     others = await desks.count_upcoming(session, user_id, now) - 1
     if not exempt and others >= place.rules.max_active:
         raise Refused(Reason.QUOTA, limit=place.rules.max_active)
+    if not await days.enter_open_day(session, booking.location_id, booking.day):
+        raise Refused(Reason.CLOSED, closure=await closure_on(session, place, booking.day))
     result = await session.execute(
         update(DeskBooking)
         .where(DeskBooking.id == booking.id, DeskBooking.status == Status.HELD)
