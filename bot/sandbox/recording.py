@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,9 @@ class RecordingSession(BaseSession):
         guard(self)  # as production's session: a call commits the update's work first
         self.me = bot_user or User(id=1, is_bot=True, first_name="Concierge", username="bot")
         self.calls: list[TelegramMethod[Any]] = []
+        # Called with each method as it arrives (after the bot's own request middlewares):
+        # tests look at the world at the moment something is said.
+        self.on_call: Callable[[TelegramMethod[Any]], Awaitable[None]] | None = None
         self.chats: dict[int, Recorded] = {}
         self._ids = itertools.count(1)
 
@@ -56,6 +59,8 @@ class RecordingSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
         self.calls.append(method)
+        if self.on_call is not None:
+            await self.on_call(method)
         result: Any = True
         if isinstance(method, GetMe):
             result = self.me

@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -70,6 +71,7 @@ class SandboxServer:
         self.api = BotApi(self.state)
         self.url = ""
         self._faults: list[Fault] = []
+        self._hooks: list[Callable[[str, dict[str, Any]], None]] = []
         self._in_flight: Counter[str] = Counter()
         self._users: dict[int, SandboxUser] = {}
         self._runner: web.AppRunner | None = None
@@ -159,6 +161,11 @@ class SandboxServer:
             raise ValueError(f"unknown fault kind {error!r}")
         self._faults.append(Fault(method.lower(), error, times, retry_after, chat_id))
 
+    def on_call(self, hook: Callable[[str, dict[str, Any]], None]) -> None:
+        """Call `hook(method, params)` as each request arrives, before it is answered (a test
+        can, say, kill the bot at the moment it says something)."""
+        self._hooks.append(hook)
+
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self._faults:
             if fault.times > 0 and fault.matches(method, params):
@@ -225,6 +232,8 @@ class SandboxServer:
             self._record_error(method, {}, error)
             return web.json_response(error.payload(), status=error.code)
         self.state.calls.append(Call(method, params, time.time()))
+        for hook in self._hooks:
+            hook(method, params)
         tracked = method.lower() != "getupdates"
         if tracked:
             self._in_flight[method] += 1
