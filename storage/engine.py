@@ -52,6 +52,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         path = url.split(":///", 1)[-1]
         if path and ":memory:" not in path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Every unit of work ends in a commit or a rollback of its own, so the pool need not
+        # roll back again on check-in (a thread hop of aiosqlite's on every transaction).
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

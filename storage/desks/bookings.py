@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
+    exists,
     insert,
     select,
     update,
@@ -37,7 +38,7 @@ from storage.desks.rules import (
     count_upcoming,
     free_desks,
 )
-from storage.desks.tables import LIVE, DeskBooking, DeskSlot, Reason, Refused, Status
+from storage.desks.tables import LIVE, DeskBooking, DeskDay, DeskSlot, Reason, Refused, Status
 
 __all__ = [
     "LIVE",
@@ -114,7 +115,8 @@ async def claim(
     """
     if not candidates:
         return None
-    if not await days.enter_open_day(session, place.id, day):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and not await days.enter_open_day(session, place.id, day):
         raise Refused(Reason.CLOSED, closure=await closure_on(session, place, day))
     starts_at, ends_at = place.span(day, period)
     values: dict[str, Any] = {
@@ -133,8 +135,13 @@ async def claim(
         "updated_at": now,
         "cancel_reason": None,
     }
-    booking_id = (await session.execute(_BOOKING_INSERT, values)).scalar_one()
-    claim_slots = _slot_insert(session.get_bind().dialect.name, len(period.halves))
+    if dialect == "postgresql":
+        booking_id = (await session.execute(_BOOKING_INSERT, values)).scalar_one()
+    else:  # SQLite writes one at a time: the insert itself sees whether the day is open
+        booking_id = (await session.execute(_open_day_insert(), values)).scalar_one_or_none()
+        if booking_id is None:
+            raise Refused(Reason.CLOSED, closure=await closure_on(session, place, day))
+    claim_slots = _slot_insert(dialect, len(period.halves))
     for desk in candidates:
         params = {"desk_id": desk.id, "day": day, "user_id": user_id, "location_id": place.id}
         params |= {"booking_id": booking_id}
@@ -160,6 +167,21 @@ async def claim(
 
 _BOOKINGS = DeskBooking.__table__
 _BOOKING_INSERT = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
+
+
+@lru_cache(maxsize=1)
+def _open_day_insert() -> Any:
+    """The booking row, written only if its day is not closed (one statement instead of the
+    day row's own, on the booking path: SQLite's writers are serial, so the check holds)."""
+    columns = [column for column in _BOOKINGS.c if column.name != "id"]
+    closed = exists().where(
+        DeskDay.location_id == bindparam("location_id"),
+        DeskDay.day == bindparam("day", type_=Date),
+        DeskDay.closed.is_(True),
+    )
+    row = select(*(bindparam(c.name, type_=c.type) for c in columns)).where(~closed)
+    statement = insert(_BOOKINGS).from_select([c.name for c in columns], row)
+    return statement.returning(_BOOKINGS.c.id)
 
 
 @lru_cache(maxsize=8)
