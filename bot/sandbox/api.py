@@ -21,6 +21,7 @@ CONFLICT = (
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_COMMANDS = 100
+MAX_CALLBACK_ANSWER = 200  # characters of a callback answer (toast or alert)
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,12 @@ class BotApi(MessageMethods):
             raise ApiError.bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
+        text = params.get_text("text") or None
+        if text is not None and len(text) > MAX_CALLBACK_ANSWER:
+            raise ApiError.bad_request("MESSAGE_TOO_LONG")
         record.answer = CallbackAnswer(
             callback_id=query_id,
-            text=params.get_text("text") or None,
+            text=text,
             show_alert=params.get_bool("show_alert"),
             url=params.get_text("url") or None,
         )

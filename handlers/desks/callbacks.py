@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.ui.callbacks import DayNumber, RowId
+
 
 class DeskAction(StrEnum):
     PLACES = "l"  # the list of locations
@@ -23,11 +25,11 @@ class DeskCB(CallbackData, prefix="dk"):
     """Every step of the desk flow carries all it needs; the server re-checks all of it."""
 
     action: DeskAction
-    loc: int = 0
-    day: int = 0  # date.toordinal()
+    loc: RowId = 0
+    day: DayNumber = 0
     period: str = ""
-    zone: int = 0
-    desk: int = 0
+    zone: RowId = 0
+    desk: RowId = 0
 
 
 class BookingAction(StrEnum):
@@ -42,7 +44,7 @@ class BookingAction(StrEnum):
 
 class BookingCB(CallbackData, prefix="bk"):
     action: BookingAction
-    id: int = 0
+    id: RowId = 0
 
 
 class StaffAction(StrEnum):
@@ -53,5 +55,5 @@ class StaffAction(StrEnum):
 
 class StaffCB(CallbackData, prefix="st"):
     action: StaffAction
-    loc: int = 0
-    day: int = 0
+    loc: RowId = 0
+    day: DayNumber = 0

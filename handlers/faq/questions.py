@@ -26,7 +26,7 @@ from handlers.faq.keyboards import (
 )
 from handlers.ui.filters import has_text, is_command
 from handlers.ui.keyboards import main_menu
-from handlers.ui.screens import edit_or_send, refuse_stale
+from handlers.ui.screens import edit_or_send, own_message, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
 from storage.users import Directory, Person, get_person
@@ -158,12 +158,12 @@ async def rate(
     faq_log.rate(question, helpful)
     if helpful:
         await query.answer(_("Thank you for your feedback!"))
-        if entry is not None and isinstance(query.message, Message):
+        if entry is not None and (message := own_message(query)) is not None:
             markup = answer_keyboard(
                 entry, library.shelf.knowledge, locale, question.id, rated=True
             )
             with suppress(TelegramBadRequest):  # already edited by a double tap
-                await query.message.edit_reply_markup(reply_markup=markup)
+                await message.edit_reply_markup(reply_markup=markup)
         return
     await query.answer(_("Thank you, we will improve this answer."))
     if query.bot is not None:

@@ -11,12 +11,22 @@ from aiogram.utils.i18n import gettext as _
 log = logging.getLogger(__name__)
 
 
+def own_message(query: CallbackQuery) -> Message | None:
+    """The pressed message, if it is in the presser's own chat with the bot. A forged update
+    can name a message of someone else's chat: the answer must not be written there."""
+    message = query.message
+    if isinstance(message, Message) and message.chat.id == query.from_user.id:
+        return message
+    return None
+
+
 async def edit_or_send(
     query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Replace the pressed message; a message too old to edit gets a fresh one instead."""
-    message = query.message
-    if isinstance(message, Message):
+    """Replace the pressed message; a message too old to edit (or not in the presser's own
+    chat) gets a fresh one in the presser's chat instead."""
+    message = own_message(query)
+    if message is not None:
         try:
             await message.edit_text(text, reply_markup=markup)
             return

@@ -274,3 +274,16 @@ async def test_callback_answers(server: SandboxServer, bot: Bot) -> None:
         await bot.answer_callback_query(query_id)
     with pytest.raises(TelegramBadRequest, match="query ID is invalid"):
         await bot.answer_callback_query("42")
+
+
+async def test_callback_answers_over_200_characters_are_refused(
+    server: SandboxServer, bot: Bot
+) -> None:
+    """As Telegram does: an alert or toast holds at most 200 characters."""
+    anna = server.user(1001, "Anna")
+    await anna.send("hi")
+    await bot.send_message(anna.id, "Pick", reply_markup=keyboard([("A", "a")]))
+    query_id = await anna.press(1)
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(query_id, text="x" * 201, show_alert=True)
+    assert await bot.answer_callback_query(query_id, text="x" * 200, show_alert=True)

@@ -1,0 +1,86 @@
+"""Hostile callback data and forged updates get the stale-button answer, never a traceback:
+numbers past what the databases or `date` hold, staff buttons pressed by anyone, a button of
+someone else's chat; and alerts longer than Telegram allows are cut, not failed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from aiogram import Bot
+
+from bot.app import Runtime
+from bot.outgoing import MAX_ALERT
+from bot.sandbox.recording import ChatClient, RecordingSession
+from handlers.desks.callbacks import DeskAction, DeskCB
+from handlers.ui.callbacks import LanguageCB, Locale, MenuAction, MenuCB
+from storage.base import utcnow
+from storage.desks import closures
+from storage.engine import unit_of_work
+
+Person = Callable[..., ChatClient]
+STALE = "This button is no longer valid. Please send /start to open the menu again."
+ADMIN = 3001
+BIG = (2**31, 2**63, 10**30)
+
+FORGED = [
+    *(f"bk:{action}:{n}" for action in "cyiadq" for n in BIG),
+    *(f"dk:d:{n}:739000:am:0:0" for n in BIG),
+    *(f"dk:ok:1:{day}:am:0:0" for day in (10**7, 10**12, 2**63)),
+    *(f"dk:ok:1:739000:am:{n}:{n}" for n in BIG),
+    *(f"st:{action}:1:{day}" for action in "cyr" for day in (10**7, 2**63)),
+    *(f"st:{action}:{n}:739000" for action in "cyr" for n in BIG),
+    "dk:d:-1:739000::0:0",
+    "bk:c:-5",
+]
+
+
+@pytest.mark.parametrize("role", ["entrepreneur", "admin"])
+async def test_numbers_out_of_range_are_stale_buttons_not_tracebacks(
+    runtime: Runtime, person: Person, caplog: pytest.LogCaptureFixture, role: str
+) -> None:
+    client = person(ADMIN if role == "admin" else 1001)
+    await client.send("/start")
+    caplog.set_level(logging.ERROR)
+    for data in FORGED:
+        await client.press_data(data)
+        assert client.toasts[-1] == STALE, data
+    assert runtime.metrics.errors_total == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_button_on_someone_elses_message_answers_in_the_pressers_chat(
+    person: Person, bot: Bot
+) -> None:
+    anna, boris = person(1001, first_name="Anna"), person(1002, first_name="Boris")
+    await boris.send("/start")
+    await boris.press_data(LanguageCB(locale=Locale.EN).pack())
+    before = [(m.message_id, m.text) for m in boris.messages]
+    await anna.send("/start")
+    # A forged update: Anna presses "Settings" on Boris's message, in Boris's chat.
+    await anna.press_data(MenuCB(action=MenuAction.SETTINGS).pack(), boris.last)
+    assert [(m.message_id, m.text) for m in boris.messages] == before
+    assert anna.last.text == "<b>Settings</b>"
+    session = bot.session
+    assert isinstance(session, RecordingSession)
+    assert all(int(getattr(call, "chat_id", anna.user.id) or 0) != boris.user.id
+               for call in session.calls[-3:])  # fmt: skip
+
+
+async def test_a_long_closure_reason_is_cut_to_fit_an_alert(
+    runtime: Runtime, person: Person
+) -> None:
+    lpr = next(p for p in runtime.places.all if p.key == "lpr")
+    now = utcnow()
+    day = next(d for d in lpr.bookable_days(now) if d > lpr.today(now) and not lpr.closure(d))
+    reason = "The building is closed for maintenance of the ventilation. " * 9  # ~530 chars
+    async with unit_of_work(runtime.factory) as session:
+        await closures.close_day(session, lpr, day, reason, ADMIN, now - timedelta(seconds=1))
+    anna = person(1001)
+    await anna.send("/start")
+    await anna.press_data(DeskCB(action=DeskAction.CLOSED, loc=lpr.id, day=day.toordinal()).pack())
+    alert = anna.toasts[-1]
+    assert alert is not None and len(alert) <= MAX_ALERT
+    assert alert.endswith("…") and "ventilation" in alert
