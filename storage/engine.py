@@ -146,6 +146,8 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         yield session
         if session.in_transaction():
             await commit(session)
+        else:  # everything done so far was committed already (before a Bot API call)
+            _steps_committed(session)
     finally:
         if session.in_transaction():  # the block or its commit failed
             await session.close()  # rolls back and gives the connection back
@@ -155,6 +157,10 @@ async def commit(session: AsyncSession) -> None:
     """Commit what the unit of work has done so far; the steps it left for after the commit
     become due (they run when the unit of work ends, see `run_after_commit`)."""
     await session.commit()
+    _steps_committed(session)
+
+
+def _steps_committed(session: AsyncSession) -> None:
     pending = session.info.pop("after_commit", [])
     if pending:
         session.info.setdefault("committed_steps", []).extend(pending)
