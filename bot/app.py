@@ -46,7 +46,7 @@ from storage.desks import places as places_store
 from storage.desks.places import Places
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
 from storage.fsm import SQLStorage
-from storage.users import Directory
+from storage.users import Directory, sync_admins
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 30.0
@@ -101,6 +101,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     async with unit_of_work(factory) as session:
         await places_store.sync_places(session, seeds)
         places = await places_store.load_places(session)
+        await sync_admins(session, settings.admin_ids)
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)
     return Runtime(settings, engine, factory, storage, isolation, i18n, library, places)

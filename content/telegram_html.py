@@ -70,3 +70,13 @@ def check_html(source: str) -> list[str]:
     if length > MAX_MESSAGE:
         errors.append(f"the text is {length} characters long; Telegram allows {MAX_MESSAGE}")
     return errors
+
+
+def visible_length(source: str) -> int:
+    """How long Telegram counts a message in HTML against its limit: the text once the tags
+    are parsed and the entities (&amp; …) decoded, in UTF-16 code units (an emoji counts
+    two; counting so never lets a message through that Telegram would refuse)."""
+    checker = _Checker()
+    checker.feed(source)
+    checker.close()
+    return len("".join(checker.text).encode("utf-16-le")) // 2

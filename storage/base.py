@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, String, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,43 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Control characters (C0 but tab and line feed, DEL, C1) and lone surrogates: PostgreSQL refuses
+# a NUL, and none of them is text a person meant to write.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACES = re.compile("[\t\n\x0b\x0c\x1c-\x1f\x85]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` without control characters. Multi-line text keeps its line feeds and tabs (a
+    CR LF or a lone CR becomes a line feed); on one line, those become spaces."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        value = _SPACES.sub(" ", value)
+    return _CONTROLS.sub("", value)
+
+
+class CleanString(TypeDecorator[str]):
+    """A VARCHAR that stores one line of text, control characters removed (see `clean_text`);
+    the column in the database is a plain String, so it needs no migration."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanText(TypeDecorator[str]):
+    """A TEXT of several lines (questions, replies), control characters but line feeds and
+    tabs removed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value, multiline=True) if isinstance(value, str) else value
 
 
 class Base(DeclarativeBase):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UTCDateTime, utcnow
+from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
 from storage.users import User
 
 MAX_LOGGED_TEXT = 1000
@@ -31,15 +31,18 @@ class FaqQuestion(Base):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    language: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
-    entry_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    language: Mapped[str] = mapped_column(CleanString(8))
+    text: Mapped[str] = mapped_column(CleanText)
+    entry_id: Mapped[str | None] = mapped_column(CleanString(64), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    outcome: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(CleanString(16))
     helpful: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    staff_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    staff_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first reply
+    staff_replied_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
 
 
 async def log_question(
@@ -106,8 +109,17 @@ async def handed_off(session: AsyncSession, question_id: int) -> FaqQuestion | N
     return question if question is not None and question.handed_off_at is not None else None
 
 
-async def mark_replied(session: AsyncSession, question: FaqQuestion) -> None:
-    question.staff_replied_at = utcnow()
+async def record_reply(
+    session: AsyncSession, question: FaqQuestion, staff_id: int, now: datetime
+) -> bool:
+    """Record the first reply to `question`, delivered by `staff_id`; False (and nothing
+    written) when it already had one: the first to reply stays who answered it."""
+    result = await session.execute(
+        update(FaqQuestion)
+        .where(FaqQuestion.id == question.id, FaqQuestion.staff_replied_at.is_(None))
+        .values(staff_replied_at=now, staff_replied_by=staff_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def staff_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:

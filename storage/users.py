@@ -8,21 +8,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, String, select, update
+from sqlalchemy import BigInteger, Boolean, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base, UTCDateTime, insert, utcnow
+from storage.base import Base, CleanString, UTCDateTime, insert, utcnow
 
 
 class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    first_name: Mapped[str] = mapped_column(String(128), default="")
-    last_name: Mapped[str | None] = mapped_column(String(128))
-    username: Mapped[str | None] = mapped_column(String(64))
-    locale: Mapped[str | None] = mapped_column(String(8))
+    first_name: Mapped[str] = mapped_column(CleanString(128), default="")
+    last_name: Mapped[str | None] = mapped_column(CleanString(128))
+    username: Mapped[str | None] = mapped_column(CleanString(64))
+    locale: Mapped[str | None] = mapped_column(CleanString(8))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_coach: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -94,6 +94,19 @@ async def set_roles(
     }
     if values:
         await session.execute(update(User).where(User.id == user_id).values(**values))
+
+
+async def sync_admins(session: AsyncSession, admin_ids: Iterable[int]) -> None:
+    """Make exactly `admin_ids` the admins (ADMIN_IDS is the truth at start): someone taken
+    out of it stops being one, though their row said otherwise."""
+    ids = set(admin_ids)
+    await session.execute(
+        update(User).where(User.is_admin.is_(True), User.id.not_in(ids)).values(is_admin=False)
+    )
+    if ids:
+        await session.execute(
+            update(User).where(User.is_admin.is_(False), User.id.in_(ids)).values(is_admin=True)
+        )
 
 
 async def mark_blocked(session: AsyncSession, user_id: int) -> None:

@@ -27,6 +27,7 @@ from handlers.desks.texts import (
     locale,
     refusal_text,
 )
+from handlers.ui.filters import staff_in_private_chat
 from handlers.ui.screens import edit_or_send
 from storage import desks
 from storage.base import WallClock
@@ -210,6 +211,8 @@ async def reopen(
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.middleware(staff_in_private_chat)
+    router.callback_query.middleware(staff_in_private_chat)
     router.message.register(close_command, Command("close_day"))
     router.message.register(reopen_command, Command("reopen_day"))
     router.callback_query.register(ask_close, StaffCB.filter(F.action == StaffAction.CLOSE))

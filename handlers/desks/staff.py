@@ -19,6 +19,7 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import parse_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.spreadsheet import safe_cell
 from handlers.desks.texts import (
     closure_text,
     day_long,
@@ -28,6 +29,7 @@ from handlers.desks.texts import (
     period_name,
     period_times,
 )
+from handlers.ui.filters import staff_in_private_chat
 from storage import desks
 from storage.base import WallClock
 from storage.desks import DeskBooking, Status, waitlist
@@ -183,13 +185,6 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (a name like "=HYPERLINK(...)") is quoted."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value
-
-
 def bookings_csv(places: Places, bookings: Sequence[DeskBooking], people: dict[int, User]) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read Cyrillic and ä right."""
     out = io.StringIO()
@@ -213,12 +208,13 @@ def bookings_csv(places: Places, bookings: Sequence[DeskBooking], people: dict[i
             b.created_at.isoformat(timespec="seconds"),
             b.updated_at.isoformat(timespec="seconds"),
         ]  # fmt: skip
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([safe_cell(value) for value in row])
     return out.getvalue().encode("utf-8-sig")
 
 
 def create_router() -> Router:
     router = Router(name=__name__)
+    router.message.middleware(staff_in_private_chat)
     router.message.register(occupancy, Command("occupancy"))
     router.message.register(export_bookings, Command("export_bookings"))
     return router

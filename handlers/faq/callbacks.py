@@ -16,6 +16,7 @@ class FaqAction(StrEnum):
     TOPICS = "t"  # the list of topics
     TOPIC = "c"  # one topic's questions, a page of them
     REPLY = "r"  # staff: answer a handed-off question
+    FOLLOW_UP = "f"  # staff: add to the answer a question already has
 
 
 class FaqCB(CallbackData, prefix="faq"):

@@ -151,3 +151,12 @@ def reply_keyboard(question_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("✍️ Reply"), callback_data=FaqCB(action=FaqAction.REPLY, q=question_id))
     return builder.as_markup()
+
+
+def follow_up_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✍️ Send a follow-up"),
+        callback_data=FaqCB(action=FaqAction.FOLLOW_UP, q=question_id),
+    )
+    return builder.as_markup()

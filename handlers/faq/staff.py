@@ -1,27 +1,34 @@
-"""Staff tools: replying to handed-off questions, reloading the knowledge base."""
+"""Staff tools: replying to handed-off questions (and following up on an answer), reloading
+the knowledge base. Private chats only (`staff_in_private_chat`)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
 from content.loader import ContentError
+from content.telegram_html import MAX_MESSAGE, visible_length
 from handlers.faq.callbacks import FaqAction, FaqCB
-from handlers.ui.filters import has_text
+from handlers.faq.keyboards import follow_up_keyboard
+from handlers.ui.filters import has_text, is_command, staff_in_private_chat
 from handlers.ui.screens import refuse_stale
 from storage import faq_log
-from storage.users import Person, get_person, mark_blocked
+from storage.base import WallClock
+from storage.faq_log import FaqQuestion
+from storage.users import Person, get_person, mark_blocked, users_by_id
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 15
@@ -31,27 +38,96 @@ class StaffReply(StatesGroup):
     writing = State()
 
 
+def reply_text(question: FaqQuestion, reply: str, *, follow_up: bool) -> str:
+    """What the asker gets (in the current locale: theirs)."""
+    if follow_up:
+        template = _(
+            "💬 The programme staff follow up on their answer to your question\n"
+            "<i>{question}</i>\n\n{reply}"
+        )
+    else:
+        template = _("💬 The programme staff answered your question\n<i>{question}</i>\n\n{reply}")
+    return template.format(question=escape(question.text), reply=escape(reply))
+
+
+async def _asker_locale(session: AsyncSession, question: FaqQuestion) -> str:
+    asker = await get_person(session, question.user_id)
+    return (asker and asker.locale) or question.language
+
+
+def _room(question: FaqQuestion, *, follow_up: bool) -> int:
+    """How long a reply may be: what Telegram allows, less the text around it."""
+    return MAX_MESSAGE - visible_length(reply_text(question, "", follow_up=follow_up))
+
+
+async def _answered_text(
+    session: AsyncSession, question: FaqQuestion, i18n: I18n, now: datetime
+) -> str:
+    assert question.staff_replied_at is not None
+    ago = max(now - question.staff_replied_at, timedelta(seconds=1))
+    when = format_timedelta(-ago, add_direction=True, locale=i18n.current_locale)
+    replier_id = question.staff_replied_by
+    replier = (await users_by_id(session, [replier_id])).get(replier_id) if replier_id else None
+    name = " ".join(p for p in (replier.first_name, replier.last_name) if p) if replier else ""
+    if name:
+        text = _("This question was already answered by {name}, {when}.").format(
+            name=escape(name), when=when
+        )
+    else:
+        text = _("This question was already answered by the programme staff, {when}.").format(
+            when=when
+        )
+    return (
+        text
+        + f"\n\n<i>{escape(question.text)}</i>\n\n"
+        + _("You can send a follow-up: the person gets it as an addition to that answer.")
+    )
+
+
 async def start_reply(
     query: CallbackQuery,
     callback_data: FaqCB,
     session: AsyncSession,
     person: Person,
     state: FSMContext,
+    i18n: I18n,
+    wall_clock: WallClock,
 ) -> None:
+    """✍️ Reply under a hand-off, or ✍️ Send a follow-up under "already answered"."""
     question = await faq_log.handed_off(session, callback_data.q)
     if not person.is_admin or question is None:
         await refuse_stale(query)
         return
+    follow_up = question.staff_replied_at is not None
+    if follow_up and callback_data.action == FaqAction.REPLY:
+        text = await _answered_text(session, question, i18n, wall_clock())
+        await query.answer()
+        await _tell(query, person, text, follow_up_keyboard(question.id))
+        return
     await state.set_state(StaffReply.writing)
     await state.update_data(question_id=question.id)
     await query.answer()
-    if query.bot is not None:
-        await query.bot.send_message(
-            person.id,
-            _("Write your reply to this question, or send /cancel:\n\n<i>{question}</i>").format(
-                question=escape(question.text)
-            ),
+    with i18n.use_locale(await _asker_locale(session, question)):
+        room = _room(question, follow_up=follow_up)
+    if follow_up:
+        prompt = _(
+            "Write your follow-up to this question in one message of up to {limit} characters; "
+            "the person gets it as an addition to the answer they have. Commands are not sent: "
+            "/cancel stops replying.\n\n<i>{question}</i>"
         )
+    else:
+        prompt = _(
+            "Write your reply to this question in one message of up to {limit} characters. "
+            "Commands are not sent: /cancel stops replying.\n\n<i>{question}</i>"
+        )
+    await _tell(query, person, prompt.format(limit=room, question=escape(question.text)))
+
+
+async def _tell(
+    query: CallbackQuery, person: Person, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    if query.bot is not None:
+        await query.bot.send_message(person.id, text, reply_markup=markup)
 
 
 async def send_reply(
@@ -61,26 +137,59 @@ async def send_reply(
     state: FSMContext,
     i18n: I18n,
     bot: Bot,
+    wall_clock: WallClock,
 ) -> None:
     data = await state.get_data()
     question = await faq_log.handed_off(session, int(data.get("question_id", 0)))
-    await state.clear()
     if not person.is_admin or question is None:
+        await state.clear()
         await message.answer(_("That question is no longer waiting for a reply."))
         return
-    asker = await get_person(session, question.user_id)
-    with i18n.use_locale((asker and asker.locale) or question.language):
-        text = _(
-            "💬 The programme staff answered your question\n<i>{question}</i>\n\n{reply}"
-        ).format(question=escape(question.text), reply=escape(message.text or ""))
+    reply = message.text or ""
+    follow_up = question.staff_replied_at is not None
+    with i18n.use_locale(await _asker_locale(session, question)):
+        text = reply_text(question, reply, follow_up=follow_up)
+        room = _room(question, follow_up=follow_up)
+    if visible_length(text) > MAX_MESSAGE:  # still writing: a shorter one may follow
+        await message.answer(
+            _(
+                "This reply is too long to be delivered together with the question it answers: "
+                "the reply may be at most {limit} characters, and this one has {length}. Please "
+                "send a shorter one, or /cancel."
+            ).format(limit=room, length=visible_length(escape(reply)))
+        )
+        return
+    await state.clear()
     try:
         await bot.send_message(question.user_id, text)
     except TelegramForbiddenError:
         await mark_blocked(session, question.user_id)
         await message.answer(_("The reply could not be delivered: the person has blocked the bot."))
         return
-    await faq_log.mark_replied(session, question)
+    except TelegramAPIError as error:  # the question stays unanswered: nothing is recorded
+        log.warning("staff reply to question %s not delivered: %s", question.id, error)
+        await message.answer(
+            _(
+                "The reply could not be delivered (Telegram answered: {reason}), so the question "
+                "is still waiting for a reply. Press ✍️ Reply under it to try again."
+            ).format(reason=escape(error.message))
+        )
+        return
+    if follow_up:
+        await message.answer(_("Your follow-up has been delivered."))
+        return
+    await faq_log.record_reply(session, question, person.id, wall_clock())
     await message.answer(_("Your reply has been delivered."))
+
+
+async def still_writing(message: Message) -> None:
+    """A command typed while writing a reply is never the reply (/cancel is taken before)."""
+    await message.answer(
+        _(
+            "You are still writing a reply to a question, so this command was not run and "
+            "nothing was sent. Send your reply as a text message, or /cancel to stop replying."
+        )
+    )
 
 
 async def reply_not_text(message: Message) -> None:
@@ -117,7 +226,12 @@ async def reload_content(message: Message, person: Person, library: Library) -> 
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(start_reply, FaqCB.filter(F.action == FaqAction.REPLY))
+    router.message.middleware(staff_in_private_chat)
+    router.callback_query.middleware(staff_in_private_chat)
+    router.callback_query.register(
+        start_reply, FaqCB.filter(F.action.in_({FaqAction.REPLY, FaqAction.FOLLOW_UP}))
+    )
+    router.message.register(still_writing, StaffReply.writing, is_command)
     router.message.register(reload_content, Command("reload_content"))
     router.message.register(send_reply, StaffReply.writing, has_text)
     router.message.register(reply_not_text, StaffReply.writing)
