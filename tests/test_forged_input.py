@@ -32,6 +32,8 @@ FORGED = [
     *(f"dk:ok:1:739000:am:{n}:{n}" for n in BIG),
     *(f"st:{action}:1:{day}" for action in "cyr" for day in (10**7, 2**63)),
     *(f"st:{action}:{n}:739000" for action in "cyr" for n in BIG),
+    *(f"faq:{action}:{n}::0" for action in "pudhrf" for n in BIG),
+    *(f"faq:c:0:oasis:{n}" for n in (10**5, 2**63)),
     "dk:d:-1:739000::0:0",
     "bk:c:-5",
 ]

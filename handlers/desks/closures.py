@@ -28,7 +28,7 @@ from handlers.desks.texts import (
     refusal_text,
 )
 from handlers.ui.filters import staff_in_private_chat
-from handlers.ui.screens import edit_or_send
+from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks
 from storage.base import WallClock
 from storage.desks import Refused, Status, closures, waitlist
@@ -86,16 +86,17 @@ async def _close_reason(state: FSMContext, day: date) -> str:
 async def _staff_target(
     query: CallbackQuery, callback_data: StaffCB, person: Person, places: Places
 ) -> tuple[Place, date] | None:
-    """The location and date a staff button names; anyone else, or a forged button, is told."""
-    place = places.get(callback_data.loc)
-    try:
-        day = date.fromordinal(callback_data.day)
-    except ValueError:
-        place = None
-    if not person.is_admin or place is None:
-        await query.answer(_("This button is for the programme staff."), show_alert=True)
+    """The location and date a staff button names. The role is checked before anything the
+    button says is looked at; anyone else, and a forged button, get the stale-button answer
+    (nothing tells a non-admin that staff buttons exist)."""
+    if not person.is_admin:
+        await refuse_stale(query)
         return None
-    return place, day
+    place = places.get(callback_data.loc)
+    if place is None or not callback_data.day:
+        await refuse_stale(query)
+        return None
+    return place, date.fromordinal(callback_data.day)
 
 
 async def ask_close(

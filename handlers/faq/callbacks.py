@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.ui.callbacks import PageNumber, RowId
+
 
 class FaqAction(StrEnum):
     PICK = "p"  # a "did you mean" choice
@@ -21,6 +23,6 @@ class FaqAction(StrEnum):
 
 class FaqCB(CallbackData, prefix="faq"):
     action: FaqAction
-    q: int = 0  # the logged question the button belongs to
+    q: RowId = 0  # the logged question the button belongs to
     key: str = ""  # an entry or a topic id
-    page: int = 0
+    page: PageNumber = 0
