@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Pages the WAL may grow to before a commit checkpoints it. The scheduler checkpoints every
@@ -55,6 +57,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # Every unit of work ends in a commit or a rollback of its own, so the pool need not
         # roll back again on check-in (a thread hop of aiosqlite's on every transaction).
         kwargs.setdefault("pool_reset_on_return", None)
+        kwargs.setdefault("module", sqlite_driver.dbapi())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
