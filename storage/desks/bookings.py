@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -136,15 +137,31 @@ async def claim(
         "cancel_reason": None,
     }
     if dialect == "postgresql":
-        booking_id = (await session.execute(_BOOKING_INSERT, values)).scalar_one()
-    else:  # SQLite writes one at a time: the insert itself sees whether the day is open
-        booking_id = (await session.execute(_open_day_insert(), values)).scalar_one_or_none()
-        if booking_id is None:
-            raise Refused(Reason.CLOSED, closure=await closure_on(session, place, day))
-    claim_slots = _slot_insert(dialect, len(period.halves))
+        booking_id = await _claim_postgres(session, place, period, candidates, values)
+    else:
+        booking_id = await _claim_sqlite(session, place, candidates, values)
+    if booking_id is None:
+        return None
+    # The row is written; the object joins the session as loaded, with no second query.
+    booking = DeskBooking(id=booking_id, **values)
+    make_transient_to_detached(booking)
+    session.add(booking)
+    return booking
+
+
+async def _claim_postgres(
+    session: AsyncSession,
+    place: Place,
+    period: Period,
+    candidates: Sequence[Desk],
+    values: dict[str, Any],
+) -> int | None:
+    """The booking row, then its slots for the first candidate desk that has them free."""
+    booking_id = int((await session.execute(_BOOKING_INSERT, values)).scalar_one())
+    claim_slots = _slot_insert("postgresql", len(period.halves))
     for desk in candidates:
-        params = {"desk_id": desk.id, "day": day, "user_id": user_id, "location_id": place.id}
-        params |= {"booking_id": booking_id}
+        params = {"desk_id": desk.id, "day": values["day"], "user_id": values["user_id"]}
+        params |= {"location_id": place.id, "booking_id": booking_id}
         params |= {f"half_{n}": half for n, half in enumerate(period.halves)}
         result = await session.execute(claim_slots, params)
         claimed = result.rowcount  # type: ignore[attr-defined]
@@ -154,14 +171,28 @@ async def claim(
                 await session.execute(
                     update(_BOOKINGS).where(_BOOKINGS.c.id == booking_id).values(desk_id=desk.id)
                 )
-            # The row is written; the object joins the session as loaded, with no second query.
-            booking = DeskBooking(id=booking_id, **values)
-            make_transient_to_detached(booking)
-            session.add(booking)
-            return booking
+            return booking_id
         if claimed:  # half of a full day: give it back and try the next desk
             await session.execute(delete(DeskSlot).where(DeskSlot.booking_id == booking_id))
     await session.execute(delete(_BOOKINGS).where(_BOOKINGS.c.id == booking_id))
+    return None
+
+
+async def _claim_sqlite(
+    session: AsyncSession, place: Place, candidates: Sequence[Desk], values: dict[str, Any]
+) -> int | None:
+    """One statement per candidate desk: the booking row, written only if its day is open,
+    and by the table's trigger (migration 0006) its slots; a slot held already fails the
+    statement as a whole. SQLite's writers are serial, so the day's check holds."""
+    for desk in candidates:
+        values["desk_id"] = desk.id
+        try:
+            booking_id = (await session.execute(_open_day_insert(), values)).scalar_one_or_none()
+        except IntegrityError:  # that desk (or the person) is taken at that time
+            continue
+        if booking_id is None:
+            raise Refused(Reason.CLOSED, closure=await closure_on(session, place, values["day"]))
+        return int(booking_id)
     return None
 
 
