@@ -55,6 +55,20 @@ async def live_on(runtime: Runtime, place: Place, day: date = DAY) -> list[DeskB
         )
 
 
+async def offered_to_the_waitlist(runtime: Runtime, place: Place) -> DeskBooking:
+    """A full day, person 1009 in line, Anna cancels: the desk held for 1009 (the offer)."""
+    async with unit_of_work(runtime.factory) as session:
+        for user_id, desk in zip(HOUSE, place.desks, strict=True):
+            await desks.book(session, place, user_id, DAY, Period.FULL, NOW, desk_id=desk.id)
+        await waitlist.join(session, place, 1009, DAY, Period.FULL, NOW)
+    async with unit_of_work(runtime.factory) as session:
+        freed = await desks.cancel(
+            session, (await desks.upcoming(session, ANNA, NOW))[0].id, ANNA, NOW
+        )
+        [offer] = await waitlist.refill_after(session, runtime.places, [freed], NOW)
+    return offer
+
+
 async def test_a_closure_committed_after_the_check_refuses_the_booking(
     runtime: Runtime, lpr: Place
 ) -> None:
@@ -112,16 +126,7 @@ async def test_bookings_and_closures_at_once_never_leave_a_booking_on_a_closed_d
 async def test_an_offer_taken_while_its_day_closes(runtime: Runtime, lpr: Place) -> None:
     """Accepting an offer writes the same day row: taken first, the closure cancels the
     booking; closed first, the offer cannot be taken."""
-    async with unit_of_work(runtime.factory) as session:
-        for user_id, desk in zip(HOUSE, lpr.desks, strict=True):
-            await desks.book(session, lpr, user_id, DAY, Period.FULL, NOW, desk_id=desk.id)
-    async with unit_of_work(runtime.factory) as session:
-        await waitlist.join(session, lpr, 1009, DAY, Period.FULL, NOW)
-    async with unit_of_work(runtime.factory) as session:
-        freed = await desks.cancel(
-            session, (await desks.upcoming(session, ANNA, NOW))[0].id, ANNA, NOW
-        )
-        [offer] = await waitlist.refill_after(session, runtime.places, [freed], NOW)
+    offer = await offered_to_the_waitlist(runtime, lpr)
     # Taken, and the closure starts before the acceptance is committed.
     async with unit_of_work(runtime.factory) as session:
         taken = await waitlist.accept(session, lpr, offer.id, 1009, NOW)
@@ -135,15 +140,7 @@ async def test_an_offer_taken_while_its_day_closes(runtime: Runtime, lpr: Place)
 async def test_an_offer_cannot_be_taken_once_its_day_is_closed(
     runtime: Runtime, lpr: Place
 ) -> None:
-    async with unit_of_work(runtime.factory) as session:
-        for user_id, desk in zip(HOUSE, lpr.desks, strict=True):
-            await desks.book(session, lpr, user_id, DAY, Period.FULL, NOW, desk_id=desk.id)
-        await waitlist.join(session, lpr, 1009, DAY, Period.FULL, NOW)
-    async with unit_of_work(runtime.factory) as session:
-        freed = await desks.cancel(
-            session, (await desks.upcoming(session, ANNA, NOW))[0].id, ANNA, NOW
-        )
-        [offer] = await waitlist.refill_after(session, runtime.places, [freed], NOW)
+    offer = await offered_to_the_waitlist(runtime, lpr)
     async with unit_of_work(runtime.factory) as session:
         await desks.own_booking(session, offer.id, 1009)  # the press has read the offer
         await close(runtime, lpr)
