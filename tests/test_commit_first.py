@@ -158,3 +158,26 @@ async def test_a_stuck_telegram_call_holds_no_lock_over_other_peoples_bookings(
     assert done == ["boris"]
     assert "Your desk is booked!" in (boris.last.text or "")
     assert "Your desk is booked!" in (anna.last.text or "")
+
+
+async def test_a_taken_offer_is_committed_before_booked_is_said(
+    runtime: Runtime, dispatcher_at: Dispatcher, bot: Bot
+) -> None:
+    lpr = next(p for p in runtime.places.all if p.key == "lpr")
+    boris = await joined(dispatcher_at, bot, BORIS, "Boris")
+    for guest in GUESTS:
+        await joined(dispatcher_at, bot, guest, f"G{guest}")
+        await booked_directly(runtime, lpr, guest, [(WEDNESDAY, AM)])
+    slot = {"loc": lpr.id, "day": WEDNESDAY.toordinal(), "period": AM}
+    await boris.press_data(DeskCB(action=DeskAction.WAIT, **slot).pack())
+    guest = await joined(dispatcher_at, bot, GUESTS[0], "G")
+    taken = f"SELECT id FROM desk_bookings WHERE user_id = {GUESTS[0]} AND status = 'active'"
+    await guest.press_data(
+        BookingCB(action=BookingAction.CANCEL_YES, id=await committed(runtime, taken)).pack()
+    )
+    offer = f"SELECT id FROM desk_bookings WHERE user_id = {BORIS} AND status = 'held'"
+    offer_id = await committed(runtime, offer)
+    assert offer_id is not None  # held for Boris
+    seen = on_toast(bot, "Booked!", lambda: committed(runtime, offer.replace("'held'", "'active'")))
+    await boris.press_data(BookingCB(action=BookingAction.ACCEPT, id=offer_id).pack())
+    assert seen == [offer_id]
