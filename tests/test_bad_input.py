@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from sqlalchemy import text
 
-from bot.app import Runtime
+from bot.app import Runtime, create_dispatcher
 from bot.sandbox.recording import ChatClient
+from handlers.ui.callbacks import MenuAction, MenuCB
 from tests.conftest import FakeClock
 
 Person = Callable[..., ChatClient]
@@ -116,3 +119,27 @@ async def test_a_failing_button_answers_the_callback_with_an_alert(
     dispatcher["directory"].forget(18)
     await anna.click("English")
     assert anna.toasts[-1] == "Sorry, something went wrong on our side. Please try again."
+
+
+class DownIsolation(BaseEventIsolation):
+    """A per-chat lock whose store is unreachable (Redis down, its pool exhausted)."""
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncIterator[None]:
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        yield  # pragma: no cover - a context manager that never enters
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_failing_chat_lock_is_still_answered(
+    runtime: Runtime, clock: FakeClock, bot: Bot
+) -> None:
+    runtime.events_isolation = DownIsolation()
+    anna = ChatClient(create_dispatcher(runtime, clock=clock), bot, 1001)
+    await anna.send("/start")
+    assert anna.last.text == "Sorry, something went wrong on our side. Please try again."
+    await anna.press_data(MenuCB(action=MenuAction.SETTINGS).pack(), anna.last)
+    assert anna.toasts[-1] == "Sorry, something went wrong on our side. Please try again."
+    assert runtime.metrics.errors_total == 2
