@@ -35,7 +35,7 @@ from bot.middlewares import (
 from bot.middlewares.throttling import TokenBuckets
 from bot.outgoing import guard
 from bot.retry import RetryMiddleware
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, prepare_database_folder
 from content.knowledge import KB_DIR
 from content.library import Library
 from content.places import PLACES_FILE, load_places
@@ -81,6 +81,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     if library is None:
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
+    prepare_database_folder(settings)
     try:
         engine = create_engine(settings.database_url, **_pool_sizes(settings))
     except OSError as exc:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, load_settings, prepare_database_folder
 from content.loader import ContentError
 
 NO_TOKEN = """\
@@ -27,15 +27,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="OpenINNO Concierge, the Telegram front desk of a pre-incubation programme. "
         "Without a command: the bot when BOT_TOKEN is set, otherwise the sandbox demo.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"concierge {__version__}")
+    # --version works after every command too (`concierge run --version`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--version", action="version", version=f"concierge {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser(
         "run",
+        parents=[common],
         help="run the bot (long polling; webhook mode when WEBHOOK_URL is set)",
         description="Run the bot: long polling, or a webhook server when WEBHOOK_URL is set.",
     )
     demo = commands.add_parser(
         "demo",
+        parents=[common],
         help="chat with the bot in the terminal through a local sandbox Telegram",
         description="Start a local sandbox Telegram, run the bot against it and chat in the "
         "terminal: press a button with [N], switch person with /as entrepreneur|coach|admin.",
@@ -47,13 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the conversation in FILE and print the transcript",
     )
     content = commands.add_parser(
-        "content", help="the knowledge base", description="Work with the knowledge base."
+        "content",
+        parents=[common],
+        help="the knowledge base",
+        description="Work with the knowledge base.",
     )
     content_commands = content.add_subparsers(
         dest="content_command", metavar="ACTION", required=True
     )
     check = content_commands.add_parser(
         "check",
+        parents=[common],
         help="validate the knowledge base",
         description="Validate the knowledge base: schema, ids, languages, HTML, links between "
         "entries. Prints every problem with file and line; exit code 1 if there are any.",
@@ -65,10 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the folder of *.yaml files (default: the shipped knowledge base)",
     )
-    faq = commands.add_parser("faq", help="the FAQ search", description="Try the FAQ search.")
+    faq = commands.add_parser(
+        "faq", parents=[common], help="the FAQ search", description="Try the FAQ search."
+    )
     faq_commands = faq.add_subparsers(dest="faq_command", metavar="ACTION", required=True)
     ask = faq_commands.add_parser(
         "ask",
+        parents=[common],
         help="what the bot would answer",
         description="Show what the bot would answer to each QUESTION (or to each line of "
         "standard input when none is given).",
@@ -81,10 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("questions", nargs="*", metavar="QUESTION")
-    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db = commands.add_parser(
+        "db", parents=[common], help="database maintenance", description="Database maintenance."
+    )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser(
         "upgrade",
+        parents=[common],
         help="apply the migrations up to the newest",
         description="Apply the database migrations up to the newest.",
     )
@@ -158,12 +173,18 @@ def _run(settings: Settings) -> int:
 
 
 async def _upgrade(settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from storage.engine import create_engine
     from storage.migrate import upgrade
 
+    prepare_database_folder(settings)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
     finally:
         await engine.dispose()
     print("database is up to date")

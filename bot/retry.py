@@ -11,7 +11,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from tenacity import (
     AsyncRetrying,
@@ -26,7 +26,8 @@ TRANSIENT = (TelegramRetryAfter, TelegramServerError, TelegramNetworkError)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
-    """Retries transient failures of every call but getUpdates (polling has its own backoff).
+    """Retries transient failures of every call but getUpdates (polling has its own backoff)
+    and getMe (asked once at start, where a failure is one clear error and exit 2).
 
     A 403 (the user blocked the bot) or a 400 is final and is raised at once.
     """
@@ -48,7 +49,7 @@ class RetryMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if isinstance(method, GetUpdates):
+        if isinstance(method, GetUpdates | GetMe):
             return await make_request(bot, method)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.attempts),

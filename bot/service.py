@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gc
 
+from aiogram import Bot
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
+
 from bot.app import create_bot, create_dispatcher, open_runtime
 from bot.runners import run_polling, run_webhook
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from scheduler.desks import add_desk_jobs
 from scheduler.setup import create_scheduler
 
@@ -15,6 +18,11 @@ async def serve(settings: Settings) -> None:
     runtime = await open_runtime(settings)
     try:
         bot = create_bot(settings)
+        try:
+            await introduce(bot, settings)
+        except ConfigError:
+            await bot.session.close()
+            raise
         dispatcher = create_dispatcher(runtime)
         scheduler = create_scheduler(runtime.storage, runtime.engine)
         add_desk_jobs(scheduler, runtime.factory, runtime.places, bot, runtime.i18n)
@@ -29,6 +37,21 @@ async def serve(settings: Settings) -> None:
             scheduler.shutdown(wait=False)
     finally:
         await runtime.close()
+
+
+async def introduce(bot: Bot, settings: Settings) -> None:
+    """Ask Telegram who the bot is before serving: a refused token or an unreachable API is
+    one clear configuration error at start (once running, calls are retried with backoff)."""
+    try:
+        await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise ConfigError(
+            "BOT_TOKEN: Telegram refused the token; copy it again from @BotFather"
+        ) from None
+    except (TelegramNetworkError, TelegramServerError) as exc:
+        raise ConfigError(
+            f"TELEGRAM_API_URL: cannot reach {settings.telegram_api_url} ({exc.message})"
+        ) from None
 
 
 def tune_gc() -> None:

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/concierge.db"  # ./data/ is made if missing
 LOCALES = ("en", "ru", "fi")
 # What Telegram accepts as a webhook secret, at a length nobody guesses.
 WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
@@ -24,7 +25,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_API_URL
-    database_url: str = "sqlite+aiosqlite:///data/concierge.db"
+    database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -106,6 +107,18 @@ class Settings(BaseSettings):
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
             return Path(self.database_url.removeprefix(prefix))
         return None
+
+
+def prepare_database_folder(settings: Settings) -> None:
+    """The default SQLite folder (./data/) is created when missing; any other SQLite path must
+    be in a folder that exists (a typo should not scatter databases over the disk)."""
+    path = settings.sqlite_path
+    if path is None or path.parent.is_dir():
+        return
+    if settings.database_url == DEFAULT_DATABASE_URL:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    raise ConfigError(f"DATABASE_URL: the folder {path.parent} does not exist; create it first")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,7 +15,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -51,9 +50,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite files get WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
-        if path and ":memory:" not in path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Every unit of work ends in a commit or a rollback of its own, so the pool need not
         # roll back again on check-in (a thread hop of aiosqlite's on every transaction).
         kwargs.setdefault("pool_reset_on_return", None)

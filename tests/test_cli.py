@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot import __version__
 from bot.settings import ConfigError, load_settings
@@ -133,3 +135,71 @@ def test_a_broken_knowledge_base_stops_run_with_file_and_line(tmp_path: Path) ->
     assert result.returncode == 2
     assert result.stderr.startswith(f"{tmp_path / 'oasis.yaml'}:3: not valid YAML")
     assert "Traceback" not in result.stderr
+
+
+def test_run_with_telegram_unreachable_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"BOT_TOKEN": "1:TOKEN", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    result = concierge("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "concierge: configuration error: TELEGRAM_API_URL: cannot reach http://127.0.0.1:9"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_run_with_a_refused_token_is_one_clear_line(tmp_path: Path) -> None:
+    """A Telegram stand-in that refuses every token, as Telegram does a revoked one."""
+
+    async def refuse(_request: web.Request) -> web.Response:
+        body = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        return web.json_response(body, status=401)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", refuse)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        env = {"BOT_TOKEN": "1:REVOKED", "TELEGRAM_API_URL": f"http://127.0.0.1:{port}"}
+        result = await asyncio.to_thread(concierge, "run", env=env, cwd=tmp_path)
+    finally:
+        await runner.cleanup()
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "concierge: configuration error: BOT_TOKEN: Telegram refused the token"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_against_an_unreachable_postgresql_is_one_clear_line(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://concierge@127.0.0.1:9/concierge"
+    result = concierge("db", "upgrade", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("concierge: configuration error: DATABASE_URL: cannot open")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command", [["run"], ["demo"], ["content", "check"], ["faq", "ask"], ["db", "upgrade"]]
+)
+def test_version_after_every_command(command: list[str]) -> None:
+    result = concierge(*command, "--version")
+    assert (result.returncode, result.stdout.strip()) == (0, f"concierge {__version__}")
+
+
+def test_only_the_default_sqlite_folder_is_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "bot.db"
+    result = concierge(
+        "db", "upgrade", env={"DATABASE_URL": f"sqlite+aiosqlite:///{missing}"}, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"concierge: configuration error: DATABASE_URL: the folder {missing.parent} does not "
+        "exist; create it first"
+    )
+    assert not missing.parent.exists()
+    default = concierge("db", "upgrade", cwd=tmp_path)  # the default: ./data/concierge.db
+    assert default.returncode == 0, default.stderr
+    assert (tmp_path / "data" / "concierge.db").is_file()
