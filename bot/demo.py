@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 
@@ -115,6 +116,8 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
             }
             chat = TerminalChat(server, people)
             if script is None:
+                chat.numbered = True  # so [M.N] can name any earlier message
+                chat.files = Path(tempfile.gettempdir()) / "concierge-demo-files"
                 await chat.run_interactive()
                 code = 0
             else:

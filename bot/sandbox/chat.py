@@ -6,15 +6,20 @@ import asyncio
 import re
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.views import SandboxMessage
 
-PRESS_INDEX = re.compile(r"^(?:press\s+(\d+)|\[(\d+)\])$", re.IGNORECASE)
+# press 2, [2]: the latest buttons; press 2 of 7, [7.2]: button 2 of message #7
+PRESS_INDEX = re.compile(
+    r"^(?:press\s+(?P<n>\d+)(?:\s+of\s+(?P<of>\d+))?|\[(?:(?P<m>\d+)\.)?(?P<b>\d+)\])$",
+    re.IGNORECASE,
+)
 PRESS_LABEL = re.compile(r"""^press\s+(["'])(.+)\1$""", re.IGNORECASE)
-BARE_NUMBER = re.compile(r"^\d+$")
+BARE_NUMBER = re.compile(r"^(\d+\.)?\d+$")
 SWITCH = re.compile(r"^/as(?:\s+(\S*))?$")
 INDENT = "     "
 
@@ -31,7 +36,11 @@ class TerminalChat:
         err: TextIO = sys.stderr,
         idle_timeout: float = 10.0,
         settle: float = 0.0,
+        numbered: bool = False,
+        files: Path | None = None,
     ) -> None:
+        """`numbered` shows each bot message's number (for `[M.N]`); with `files`, documents
+        the bot sends are saved in that folder and their path shown."""
         if not personas:
             raise ValueError("at least one persona is needed")
         self.server = server
@@ -40,6 +49,8 @@ class TerminalChat:
         self.err = err
         self.idle_timeout = idle_timeout
         self.settle = settle
+        self.numbered = numbered
+        self.files = files
         self.role = next(iter(personas))
         self.failed = False
         self._seen: dict[int, dict[int, int]] = {}
@@ -81,13 +92,16 @@ class TerminalChat:
             if line == "/?":  # /help belongs to the bot
                 self._print(banner)
             elif line:
-                await self.perform(f"press {line}" if BARE_NUMBER.match(line) else line)
+                await self.perform(f"[{line}]" if BARE_NUMBER.match(line) else line)
         return 0
 
     def banner(self) -> str:
         """The one-line help shown at the start of an interactive session."""
         roles = "|".join(self.personas)
-        return f"Type a message, [N] to press a button, /as {roles}, /? for this line, /quit"
+        return (
+            "Type a message, [N] to press button N of the latest buttons, [M.N] for button N "
+            f"of message #M, /as {roles}, /? for this line, /quit"
+        )
 
     async def perform(self, line: str) -> bool:
         """Run one action and print its outcome; False when the script cannot go on."""
@@ -97,12 +111,15 @@ class TerminalChat:
         index, label = PRESS_INDEX.match(line), PRESS_LABEL.match(line)
         try:
             if index or label:
-                target: int | str = int(index.group(1) or index.group(2)) if index else ""
-                if label:
-                    target = label.group(2)
-                _, button = self.user.find_button(target)
+                target: int | str = label.group(2) if label else 0
+                message_id: int | None = None
+                if index:
+                    target = int(index.group("n") or index.group("b"))
+                    of = index.group("of") or index.group("m")
+                    message_id = int(of) if of else None
+                _, button = self.user.find_button(target, message_id)
                 self._print(f"you: [pressed] {button.text}")
-                await self.user.press(target)
+                await self.user.press(target, message_id)
             else:
                 self._print(f"you: {line}")
                 await self.user.send(line)
@@ -162,9 +179,12 @@ class TerminalChat:
 
     def _print_message(self, prefix: str, message: SandboxMessage) -> None:
         lines = message.text.split("\n") if message.text else []
+        if self.numbered:
+            prefix = f"{prefix} #{message.message_id}"
         if message.document is not None:
             name = message.document.file_name or message.document.file_id
-            lines.insert(0, f"[document] {name}")
+            saved = self._save(message.message_id, name, message.document.content)
+            lines.insert(0, f"[document] {name}" + (f" (saved as {saved})" if saved else ""))
         elif message.photo is not None:
             lines.insert(0, "[photo]")
         first, *rest = lines or [""]
@@ -184,6 +204,16 @@ class TerminalChat:
         if message.reply_keyboard:
             for row in message.reply_keyboard:
                 self._print(f"{INDENT}keyboard: " + " | ".join(row))
+
+    def _save(self, message_id: int, name: str, content: bytes) -> Path | None:
+        """Keep a document the bot sent, under its own name (prefixed with the message number,
+        so two files of the same name do not overwrite each other)."""
+        if self.files is None:
+            return None
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / f"{message_id}-{Path(name).name or 'file'}"
+        path.write_bytes(content)
+        return path
 
     @staticmethod
     def _is_callback(message: SandboxMessage, number: int) -> bool:

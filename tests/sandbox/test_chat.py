@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiogram import Bot
@@ -169,7 +170,8 @@ async def test_interactive_session(
     assert await chat.run_interactive() == 0
     lines = out.getvalue().splitlines()
     banner = (
-        "Type a message, [N] to press a button, /as entrepreneur|coach, /? for this line, /quit"
+        "Type a message, [N] to press button N of the latest buttons, [M.N] for button N of "
+        "message #M, /as entrepreneur|coach, /? for this line, /quit"
     )
     assert lines[0] == banner
     assert "you: /help" in lines, "/help goes to the bot"
@@ -179,3 +181,23 @@ async def test_interactive_session(
     assert "bot: Help text" in lines
     assert "-- now chatting as coach (Mikko)" in lines
     assert lines[-1] == "bot: echo: hi"
+
+
+async def test_an_earlier_message_is_pressed_by_its_number_and_files_are_saved(
+    server: SandboxServer, personas: dict[str, SandboxUser], running: None, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    chat = TerminalChat(server, personas, out=out, err=io.StringIO(), numbered=True,
+                        files=tmp_path)  # fmt: skip
+    assert await chat.run_script(["/start", "/start"]) == 0
+    first, second = (m.message_id for m in personas["entrepreneur"].messages)
+    assert f"bot #{first}: Welcome!" in out.getvalue().splitlines()
+    # Button 1 of the first welcome, not of the latest one: that one is edited.
+    assert await chat.run_script([f"[{first}.1]"]) == 0
+    assert f"bot (edited) #{first}: Desk booked" in out.getvalue().splitlines()
+    assert personas["entrepreneur"].messages[1].text.startswith("Welcome!")
+    saved = tmp_path / f"{personas['entrepreneur'].messages[-1].message_id}-booking.ics"
+    assert f"[document] booking.ics (saved as {saved})" in out.getvalue()
+    assert saved.read_bytes() == b"BEGIN:VCALENDAR"
+    assert await chat.run_script([f"press 1 of {second}"]) == 0
+    assert f"bot (edited) #{second}: Desk booked" in out.getvalue().splitlines()
