@@ -18,6 +18,7 @@ from handlers.desks.flow import day_screen, parse_choice
 from handlers.desks.texts import (
     booking_lines,
     desk_label,
+    format_locale,
     html,
     locale,
     refusal_text,
@@ -250,7 +251,7 @@ async def join_waitlist(
     ).format(
         position=position,
         slot=slot_lines(place, day, period),
-        window=format_timedelta(place.rules.offer_window, threshold=2, locale=locale()),
+        window=format_timedelta(place.rules.offer_window, threshold=2, locale=format_locale()),
     )
     await edit_or_send(query, text, kb.my_bookings_keyboard())
 

@@ -12,7 +12,14 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import get_day_names
 
 from handlers.desks.callbacks import BookingAction, BookingCB, DeskAction, DeskCB
-from handlers.desks.texts import day_short, feature_names, locale, period_name, period_times
+from handlers.desks.texts import (
+    day_short,
+    feature_names,
+    format_locale,
+    locale,
+    period_name,
+    period_times,
+)
 from handlers.ui.callbacks import MenuAction, MenuCB
 from storage.desks import DayAvailability
 from storage.desks.opening import Desk, Period, Place, Zone
@@ -42,7 +49,7 @@ def calendar_keyboard(
 ) -> InlineKeyboardMarkup:
     """Weeks from Monday to Sunday; closed days (✕) and full days (●) are marked."""
     noop = DeskCB(action=DeskAction.NOOP, loc=place.id)
-    names = get_day_names("short", locale=locale())
+    names = get_day_names("short", locale=format_locale())
     rows = []
     if (earliest := next((state for state in days if state.bookable), None)) is not None:
         label = _("⚡ Earliest free day: {day}").format(day=day_short(earliest.day))

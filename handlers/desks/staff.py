@@ -24,6 +24,7 @@ from handlers.desks.texts import (
     closure_text,
     day_long,
     desk_label,
+    format_locale,
     html,
     locale,
     period_name,
@@ -44,7 +45,7 @@ MAX_EXPORT_DAYS = 366
 
 def parse_day(text: str) -> date | None:
     """A date typed as 2026-12-01, 1.12.2026 (day first, as in Russia and Finland), or in the
-    user's own format with slashes (12/1/2026 in English)."""
+    user's own format with slashes (1/12/2026 in English, day first as in Europe)."""
     text = text.strip()
     try:
         return date.fromisoformat(text)
@@ -53,7 +54,7 @@ def parse_day(text: str) -> date | None:
     try:
         if "." in text:
             return datetime.strptime(text.rstrip("."), "%d.%m.%Y").date()
-        return parse_date(text, locale=locale())
+        return parse_date(text, locale=format_locale())
     except (ValueError, IndexError):
         return None
 

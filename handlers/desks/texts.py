@@ -23,6 +23,17 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
+# English for places in Europe: 24-hour times and the day before the month (13:00, 2 Dec),
+# as people in St. Petersburg and Lappeenranta read them.
+FORMAT_LOCALES = {"en": "en_150"}
+
+
+def format_locale() -> str:
+    """The Babel locale that writes dates and times in the user's language."""
+    language = locale()
+    return FORMAT_LOCALES.get(language, language)
+
+
 # Babel's formatting is exact but not cheap; the same few days and times are written over and
 # over, so each is formatted once per language.
 CACHED_FORMATS = 4096
@@ -30,7 +41,7 @@ CACHED_FORMATS = 4096
 
 def day_long(day: date) -> str:
     """Tuesday, 1 December 2026"""
-    return _day_long(day, locale())
+    return _day_long(day, format_locale())
 
 
 @lru_cache(maxsize=CACHED_FORMATS)
@@ -40,7 +51,7 @@ def _day_long(day: date, language: str) -> str:
 
 def day_short(day: date) -> str:
     """Tue, 1 Dec"""
-    return _skeleton("MMMEd", day, locale())
+    return _skeleton("MMMEd", day, format_locale())
 
 
 @lru_cache(maxsize=CACHED_FORMATS)
@@ -50,12 +61,12 @@ def _skeleton(skeleton: str, day: date, language: str) -> str:
 
 def months(first: date, last: date) -> str:
     """December 2026, or December 2026 – January 2027"""
-    names = [_skeleton("yMMMM", day, locale()) for day in (first, last)]
+    names = [_skeleton("yMMMM", day, format_locale()) for day in (first, last)]
     return names[0] if names[0] == names[1] else f"{names[0]} – {names[1]}"
 
 
 def clock(moment: time) -> str:
-    return _clock(moment, locale())
+    return _clock(moment, format_locale())
 
 
 @lru_cache(maxsize=CACHED_FORMATS)
