@@ -840,9 +840,7 @@ async def test_closing_a_day_cancels_it_tells_everyone_and_crosses_it_out(
     await open_calendar(anna, lpr)
     assert day_labels(anna)[:3] == ["1", "2✕", "3"]
     await tap(anna, "2✕")
-    assert alert(anna) == (
-        "Wednesday, 2 December 2026: The Oasis is closed that day: maintenance."
-    )
+    assert alert(anna) == ("Wednesday, 2 December 2026: The Oasis is closed that day: maintenance.")
 
     await olga.send("/reopen_day 2026-12-02")
     await olga.click("Lappeenranta")
@@ -853,6 +851,40 @@ async def test_closing_a_day_cancels_it_tells_everyone_and_crosses_it_out(
     assert day_labels(anna)[:3] == ["1", "2", "3"]
     well_formed(anna)
     well_formed(boris)
+
+
+async def test_closing_can_be_cancelled_past_days_are_refused_and_reopen_offers_closed_places(
+    join: Join, runtime: Runtime, lpr: Place, spb: Place
+) -> None:
+    anna, olga = await join(ANNA), await join(ADMIN, "Olga")
+    await book(anna, lpr, WEDNESDAY)
+    await olga.send("/close_day 2026-11-30 too late")
+    assert olga.last.text == (
+        "This day is already over: Monday, 30 November 2026. Only today or a later day can be "
+        "closed."
+    )
+    assert olga.last.reply_markup is None
+    await olga.send("/reopen_day 2026-12-02")
+    assert olga.last.text == (
+        "Nothing to reopen: the staff closed no location on that day (Wednesday, 2 December 2026)."
+    )
+
+    await olga.send("/close_day 2026-12-02 maintenance")
+    await olga.click("Lappeenranta")
+    await olga.click("Cancel")
+    assert olga.last.text == (
+        "Nothing was closed: Business Oasis Lappeenranta stays open on Wednesday, 2 December 2026."
+    )
+    assert len(await upcoming(runtime, ANNA)) == 1
+    assert "maintenance" not in str(await olga.dispatcher.fsm.get_context(
+        olga.bot, chat_id=ADMIN, user_id=ADMIN).get_data())  # fmt: skip
+
+    await olga.send("/close_day 2026-12-02")
+    await olga.click("St. Petersburg")
+    await olga.click("Close and notify")
+    await olga.send("/reopen_day 2026-12-02")
+    offered = [b.text for row in olga.last.reply_markup.inline_keyboard for b in row]
+    assert offered == [spb.name("en")]
 
 
 async def test_a_closure_reason_with_markup_characters_still_reaches_the_user(

@@ -50,6 +50,7 @@ class BookingCB(CallbackData, prefix="bk"):
 class StaffAction(StrEnum):
     CLOSE = "c"  # choose the location to close
     CLOSE_YES = "y"
+    CLOSE_NO = "n"  # cancel on the confirm screen
     REOPEN = "r"
 
 

@@ -53,6 +53,7 @@ async def close_command(
     person: Person,
     places: Places,
     state: FSMContext,
+    wall_clock: WallClock,
 ) -> None:
     if (refusal := staff_only(person)) is not None:
         await message.answer(refusal)
@@ -64,6 +65,14 @@ async def close_command(
             _(
                 "Please give the date and, if you like, the reason: "
                 "/close_day 2026-12-01 maintenance"
+            )
+        )
+        return
+    now = wall_clock()
+    if all(day < place.today(now) for place in places.all):
+        await message.answer(
+            _("This day is already over: {day}. Only today or a later day can be closed.").format(
+                day=day_long(day)
             )
         )
         return
@@ -127,7 +136,10 @@ async def ask_close(
         reason=escape(reason) or "—",
     )
     confirm = StaffCB(action=StaffAction.CLOSE_YES, loc=place.id, day=day.toordinal())
-    markup = InlineKeyboardMarkup(inline_keyboard=[[button(_("Close and notify"), confirm)]])
+    keep = StaffCB(action=StaffAction.CLOSE_NO, loc=place.id, day=day.toordinal())
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("Close and notify"), confirm), button(_("✖ Cancel"), keep)]]
+    )
     await edit_or_send(query, text, markup)
 
 
@@ -175,8 +187,34 @@ async def close_day(
     notices.after_commit_send(session, session_factory, i18n, tell_everyone)
 
 
+async def keep_open(
+    query: CallbackQuery,
+    callback_data: StaffCB,
+    person: Person,
+    places: Places,
+    state: FSMContext,
+) -> None:
+    """Cancel on the confirm screen: nothing changes, and the reason typed is forgotten."""
+    target = await _staff_target(query, callback_data, person, places)
+    if target is None:
+        return
+    place, day = target
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons.pop(str(day.toordinal()), None)
+    await state.update_data(close_reasons=reasons)
+    await query.answer()
+    text = _("Nothing was closed: {place} stays open on {day}.").format(
+        place=html(place.name(locale())), day=day_long(day)
+    )
+    await edit_or_send(query, text)
+
+
 async def reopen_command(
-    message: Message, command: CommandObject, person: Person, places: Places
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
 ) -> None:
     if (refusal := staff_only(person)) is not None:
         await message.answer(refusal)
@@ -185,9 +223,18 @@ async def reopen_command(
     if day is None:
         await message.answer(_("Please give the date: /reopen_day 2026-12-01"))
         return
+    closed = await places_store.admin_closed_on(session, day)
+    if not closed:
+        await message.answer(
+            _("Nothing to reopen: the staff closed no location on that day ({day}).").format(
+                day=day_long(day)
+            )
+        )
+        return
+    shown = Places(tuple(place for place in places.all if place.id in closed))
     await message.answer(
         _("Which location reopens on {day}?").format(day=day_long(day)),
-        reply_markup=_places_keyboard(places, StaffAction.REOPEN, day),
+        reply_markup=_places_keyboard(shown, StaffAction.REOPEN, day),
     )
 
 
@@ -218,5 +265,6 @@ def create_router() -> Router:
     router.message.register(reopen_command, Command("reopen_day"))
     router.callback_query.register(ask_close, StaffCB.filter(F.action == StaffAction.CLOSE))
     router.callback_query.register(close_day, StaffCB.filter(F.action == StaffAction.CLOSE_YES))
+    router.callback_query.register(keep_open, StaffCB.filter(F.action == StaffAction.CLOSE_NO))
     router.callback_query.register(reopen, StaffCB.filter(F.action == StaffAction.REOPEN))
     return router

@@ -237,6 +237,12 @@ async def closure_on(
     return place.closure(day, language) or (await admin_closures(session, place, day, day)).get(day)
 
 
+async def admin_closed_on(session: AsyncSession, day: date) -> set[int]:
+    """The locations an admin closed on `day`."""
+    rows = await session.scalars(select(ClosedDay.location_id).where(ClosedDay.day == day))
+    return set(rows)
+
+
 async def mark_closed(
     session: AsyncSession, place: Place, day: date, reason: str, closed_by: int | None
 ) -> bool:
