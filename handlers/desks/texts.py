@@ -136,7 +136,11 @@ def closure_text(closure: Closure) -> str:
     if closure.kind is ClosureKind.WEEKLY:
         return _("The Oasis is not open on this day of the week.")
     if closure.kind is ClosureKind.HOLIDAY:
-        return _("The Oasis is closed for a public holiday: {name}.").format(name=closure.reason)
+        from handlers.desks.holidays import holiday_name  # it needs the dates of this module
+
+        return _("The Oasis is closed for a public holiday: {name}.").format(
+            name=holiday_name(closure.reason)
+        )
     if closure.reason:
         return _("The Oasis is closed that day: {reason}.").format(reason=closure.reason)
     return _("The Oasis is closed that day.")
