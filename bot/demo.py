@@ -23,6 +23,7 @@ from storage.engine import unit_of_work
 from storage.users import Profile, set_roles, touch
 
 DEMO_TOKEN = "123456789:SANDBOX-demo-token"
+DEMO_FILES = "concierge-demo-files"  # in the system's temporary folder
 
 
 @dataclass(frozen=True)
@@ -114,14 +115,14 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
                 p.role: server.user(p.user_id, p.first_name, language_code=p.language_code)
                 for p in PERSONAS
             }
-            chat = TerminalChat(server, people)
             if script is None:
-                chat.numbered = True  # so [M.N] can name any earlier message
-                chat.files = Path(tempfile.gettempdir()) / "concierge-demo-files"
+                chat = TerminalChat(  # numbered, so that [M.N] can name any earlier message
+                    server, people, numbered=True, files=Path(tempfile.gettempdir()) / DEMO_FILES
+                )
                 await chat.run_interactive()
                 code = 0
             else:
-                code = await chat.run_script(script)
+                code = await TerminalChat(server, people).run_script(script)
     if errors.count:
         print(f"concierge demo: the bot logged {errors.count} error(s)", file=sys.stderr)
         return code or 1

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -158,7 +158,7 @@ async def _claim_postgres(
 ) -> int | None:
     """The booking row, then its slots for the first candidate desk that has them free."""
     booking_id = int((await session.execute(_BOOKING_INSERT, values)).scalar_one())
-    claim_slots = _slot_insert("postgresql", len(period.halves))
+    claim_slots = _slot_insert(len(period.halves))
     for desk in candidates:
         params = {"desk_id": desk.id, "day": values["day"], "user_id": values["user_id"]}
         params |= {"location_id": place.id, "booking_id": booking_id}
@@ -216,9 +216,10 @@ def _open_day_insert() -> Any:
 
 
 @lru_cache(maxsize=8)
-def _slot_insert(dialect: str, halves: int) -> Any:
-    """INSERT of a booking's slots, ON CONFLICT DO NOTHING, built once per shape: a statement
-    with a list of VALUES is compiled anew on every use, this one comes from the cache."""
+def _slot_insert(halves: int) -> Any:
+    """PostgreSQL's INSERT of a booking's slots, ON CONFLICT DO NOTHING, built once per shape: a
+    statement with a list of VALUES is compiled anew on every use, this one comes from the
+    cache."""
     table = DeskSlot.__table__
     rows = [
         {
@@ -231,8 +232,7 @@ def _slot_insert(dialect: str, halves: int) -> Any:
         }
         for n in range(halves)
     ]
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(table).values(rows).on_conflict_do_nothing()
+    return postgresql.insert(table).values(rows).on_conflict_do_nothing()
 
 
 async def release(
