@@ -24,8 +24,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bench.desks import reset_postgres
-from bot.app import create_bot, create_dispatcher, open_runtime
-from bot.runners import poll
+from bot.demo import sandboxed_bot
 from bot.sandbox import SandboxServer
 from bot.settings import Settings, load_settings
 from handlers.ui.callbacks import MenuAction, MenuCB
@@ -41,42 +40,30 @@ async def settled(server: SandboxServer, done: Any, within: float) -> bool:
 
 
 async def burst(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    async with SandboxServer() as server:
-        settings = settings.model_copy(update={"telegram_api_url": server.url})
-        runtime = await open_runtime(settings)
-        bot = create_bot(settings, "123:BENCH")
-        dispatcher = create_dispatcher(runtime)
-        polling = asyncio.create_task(poll(runtime, bot, dispatcher, handle_signals=False))
-        try:
-            people = [server.user(10_000 + n, f"P{n}") for n in range(args.people)]
-            questions = QUESTIONS[: args.questions]
-            for question in questions:
-                for person in people:
-                    await person.send(question)
-            start = time.perf_counter()
-            with suppress(TimeoutError):
-                await settled(
-                    server, lambda: all(len(p.messages) >= len(questions) for p in people), 120
-                )
-            asked = time.perf_counter() - start
-            answers = sum(len(p.messages) for p in people)
+    async with sandboxed_bot(settings, as_in_production=True) as (server, runtime):
+        people = [server.user(10_000 + n, f"P{n}") for n in range(args.people)]
+        questions = QUESTIONS[: args.questions]
+        for question in questions:
+            for person in people:
+                await person.send(question)
+        start = time.perf_counter()
+        with suppress(TimeoutError):
+            await settled(
+                server, lambda: all(len(p.messages) >= len(questions) for p in people), 120
+            )
+        asked = time.perf_counter() - start
+        answers = sum(len(p.messages) for p in people)
 
-            anna = server.user(1001, "Anna")
-            await anna.send("/start")
-            await settled(server, lambda: bool(anna.messages), 60)
-            button = MenuCB(action=MenuAction.SETTINGS).pack()
-            presses = [await anna.click(anna.last.message_id, button) for _ in range(args.presses)]
-            start = time.perf_counter()
-            with suppress(TimeoutError):
-                await settled(server, lambda: all(anna.answer_for(p) for p in presses), 120)
-            pressed = time.perf_counter() - start
-            answered = sum(anna.answer_for(p) is not None for p in presses)
-        finally:
-            with suppress(RuntimeError):
-                await dispatcher.stop_polling()
-            await polling
-            await bot.session.close()
-            await runtime.close()
+        anna = server.user(1001, "Anna")
+        await anna.send("/start")
+        await settled(server, lambda: bool(anna.messages), 60)
+        button = MenuCB(action=MenuAction.SETTINGS).pack()
+        presses = [await anna.click(anna.last.message_id, button) for _ in range(args.presses)]
+        start = time.perf_counter()
+        with suppress(TimeoutError):
+            await settled(server, lambda: all(anna.answer_for(p) for p in presses), 120)
+        pressed = time.perf_counter() - start
+        answered = sum(anna.answer_for(p) is not None for p in presses)
     return {
         "updates": len(people) * len(questions),
         "answered": answers,

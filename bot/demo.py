@@ -14,6 +14,7 @@ from pathlib import Path
 from aiogram import Bot, Dispatcher
 
 from bot.app import Runtime, create_bot, create_dispatcher, open_runtime
+from bot.runners import poll
 from bot.sandbox.chat import TerminalChat
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
@@ -54,23 +55,35 @@ class _ErrorCounter(logging.Handler):
 
 @asynccontextmanager
 async def sandboxed_bot(
-    settings: Settings, library: Library | None = None
+    settings: Settings, library: Library | None = None, *, as_in_production: bool = False
 ) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
-    """The sandbox, and the bot polling it over HTTP until the block ends."""
+    """The sandbox, and the bot polling it over HTTP until the block ends.
+
+    By default one update at a time with the SQL conversation storage, so the sandbox knows
+    exactly when the bot has finished answering; `as_in_production` polls as `concierge run`
+    does (updates handled as tasks under the concurrency limit, the settings' Redis).
+    """
     async with SandboxServer() as server:
-        settings = settings.model_copy(
-            update={"telegram_api_url": server.url, "webhook_url": None, "redis_url": None}
-        )
+        update: dict[str, object] = {"telegram_api_url": server.url, "webhook_url": None}
+        if not as_in_production:
+            update["redis_url"] = None
+        settings = settings.model_copy(update=update)
         runtime = await open_runtime(settings, library)
         bot = create_bot(settings, DEMO_TOKEN)
         dispatcher = create_dispatcher(runtime)
-        polling = asyncio.create_task(_poll(dispatcher, bot))
+        loop = (
+            poll(runtime, bot, dispatcher, handle_signals=False)
+            if as_in_production
+            else _poll(dispatcher, bot)
+        )
+        polling = asyncio.create_task(loop)
         try:
             yield server, runtime
         finally:
             if not polling.done():
                 await dispatcher.stop_polling()
             await polling
+            await bot.session.close()
             await runtime.close()
 
 

@@ -87,14 +87,16 @@ class UnitSession(AsyncSession):
             self._writer_lock.release()
 
     async def execute(self, statement: Any, *args: Any, **kw: Any) -> Any:
-        if getattr(statement, "is_dml", False):
-            await self._before_write()
+        await self._before(statement)
         return await super().execute(statement, *args, **kw)
 
     async def scalar(self, statement: Any, *args: Any, **kw: Any) -> Any:
-        if getattr(statement, "is_dml", False):
-            await self._before_write()
+        await self._before(statement)
         return await super().scalar(statement, *args, **kw)
+
+    async def _before(self, statement: Any) -> None:
+        if getattr(statement, "is_dml", False):  # INSERT, UPDATE, DELETE
+            await self._before_write()
 
     async def flush(self, objects: Any = None) -> None:
         if self._has_changes():

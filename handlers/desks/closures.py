@@ -92,6 +92,13 @@ async def _close_reason(state: FSMContext, day: date) -> str:
     return str(reasons.get(str(day.toordinal()), ""))
 
 
+async def _forget_reason(state: FSMContext, day: date) -> None:
+    """The closure of that date was done or cancelled: its reason is no longer waiting."""
+    reasons = dict((await state.get_data()).get("close_reasons") or {})
+    reasons.pop(str(day.toordinal()), None)
+    await state.update_data(close_reasons=reasons)
+
+
 async def _staff_target(
     query: CallbackQuery, callback_data: StaffCB, person: Person, places: Places
 ) -> tuple[Place, date] | None:
@@ -166,9 +173,7 @@ async def close_day(
         await query.answer(refusal_text(refused), show_alert=True)
         return
     await query.answer()
-    reasons = dict((await state.get_data()).get("close_reasons") or {})
-    reasons.pop(str(day.toordinal()), None)
-    await state.update_data(close_reasons=reasons)
+    await _forget_reason(state, day)
     admin_locale = locale()
 
     async def tell_everyone(own: AsyncSession) -> None:
@@ -199,9 +204,7 @@ async def keep_open(
     if target is None:
         return
     place, day = target
-    reasons = dict((await state.get_data()).get("close_reasons") or {})
-    reasons.pop(str(day.toordinal()), None)
-    await state.update_data(close_reasons=reasons)
+    await _forget_reason(state, day)
     await query.answer()
     text = _("Nothing was closed: {place} stays open on {day}.").format(
         place=html(place.name(locale())), day=day_long(day)

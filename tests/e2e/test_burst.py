@@ -3,14 +3,10 @@ storage on the PostgreSQL run): every update is answered, none is dropped."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager
 
-from aiogram import Bot, Dispatcher
-
-from bot.app import Runtime, create_bot, create_dispatcher, open_runtime
-from bot.runners import poll
+from bot.app import Runtime
+from bot.demo import sandboxed_bot
 from bot.sandbox import SandboxServer
 from bot.settings import Settings
 from content.library import Library, Shelf
@@ -20,25 +16,11 @@ from tests.e2e.conftest import until
 QUESTIONS = ("When is the Oasis open?", "Mikä on ohjelma?", "Как забронировать место?")
 
 
-@asynccontextmanager
-async def production_polling(
-    settings: Settings, shelf: Shelf, **overrides: object
-) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
-    """The bot as `concierge run` polls: tasks, the concurrency limit, the settings' Redis."""
-    async with SandboxServer() as server:
-        settings = settings.model_copy(update={"telegram_api_url": server.url, **overrides})
-        runtime = await open_runtime(settings, Library(shelf, shelf.knowledge.source))
-        bot: Bot = create_bot(settings, "123:BURST")
-        dispatcher: Dispatcher = create_dispatcher(runtime)
-        polling = asyncio.create_task(poll(runtime, bot, dispatcher, handle_signals=False))
-        try:
-            yield server, runtime
-        finally:
-            with suppress(RuntimeError):  # already stopped
-                await dispatcher.stop_polling()
-            await polling
-            await bot.session.close()
-            await runtime.close()
+def production_polling(
+    settings: Settings, shelf: Shelf
+) -> AbstractAsyncContextManager[tuple[SandboxServer, Runtime]]:
+    library = Library(shelf, shelf.knowledge.source)
+    return sandboxed_bot(settings, library, as_in_production=True)
 
 
 async def test_a_hundred_people_asking_three_questions_at_once_get_300_answers(
