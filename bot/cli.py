@@ -64,8 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         parents=[common],
         help="validate the knowledge base",
-        description="Validate the knowledge base: schema, ids, languages, HTML, links between "
-        "entries. Prints every problem with file and line; exit code 1 if there are any.",
+        description="Validate the knowledge base and the places seed: schema, ids, languages, "
+        "HTML, links between entries. Prints every problem with file and line; exit code 1 if "
+        "there are any. Placeholders still to fill in ([address] …) and question titles a "
+        "button cuts off are listed as warnings, which fail only with --strict.",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings too (before going live: no placeholders left)",
     )
     check.add_argument(
         "directory",
@@ -82,8 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         "ask",
         parents=[common],
         help="what the bot would answer",
-        description="Show what the bot would answer to each QUESTION (or to each line of "
-        "standard input when none is given).",
+        description="Show what the bot would answer to QUESTION (the words given, quoted or "
+        "not, are one question), or to each line of standard input when none is given.",
     )
     ask.add_argument(
         "--lang",
@@ -92,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="the asker's language (default: en)",
     )
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("questions", nargs="*", metavar="QUESTION")
+    ask.add_argument("--show", action="store_true", help="print the answer's text too")
+    ask.add_argument("question", nargs="*", metavar="QUESTION")
     db = commands.add_parser(
         "db", parents=[common], help="database maintenance", description="Database maintenance."
     )
@@ -126,12 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "content":
             from bot.content_cli import check
 
-            return check(args.directory or settings.knowledge_dir)
+            return check(args.directory or settings.knowledge_dir, strict=args.strict)
         if command == "faq":
             from bot.content_cli import ask
 
-            questions = args.questions or sys.stdin
-            return ask(questions, args.lang, args.json, settings.knowledge_dir)
+            questions = [" ".join(args.question)] if args.question else sys.stdin
+            return ask(questions, args.lang, args.json, settings.knowledge_dir, show=args.show)
         if command == "demo":
             from bot.demo import run_demo
 

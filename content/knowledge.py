@@ -10,7 +10,9 @@ from types import MappingProxyType
 from content.text import LANGUAGES
 
 KB_DIR = Path(__file__).with_name("kb")
-ACTIONS = ("book_desk", "my_bookings", "book_coach", "events", "settings_language")
+# The bot flows an answer may open with a button: only flows that exist (a button never
+# leads to "coming soon").
+ACTIONS = ("book_desk", "my_bookings", "settings_language")
 CATEGORY_ORDER = ("program", "oasis", "coaching", "events", "training", "startup", "bot")
 
 

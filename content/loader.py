@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from content.curation import bracketed, placeholder_note, title_note
 from content.knowledge import ACTIONS, KB_DIR, Category, Entry, KnowledgeBase, build, text_of
 from content.telegram_html import check_html
 from content.text import LANGUAGES
@@ -56,8 +57,9 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
 
 
-def load(directory: Path = KB_DIR) -> KnowledgeBase:
-    """The knowledge base in `directory`, or ContentError listing everything wrong with it."""
+def load(directory: Path = KB_DIR, warnings: list[Problem] | None = None) -> KnowledgeBase:
+    """The knowledge base in `directory`, or ContentError listing everything wrong with it;
+    what the curator still has to do (placeholders, long titles) goes into `warnings`."""
     reader = _Reader()
     files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
     if not files:
@@ -65,6 +67,8 @@ def load(directory: Path = KB_DIR) -> KnowledgeBase:
     for path in files:
         reader.read(path)
     reader.check_related()
+    if warnings is not None:
+        warnings += reader.warnings
     if reader.problems:
         raise ContentError(reader.problems)
     return build(reader.categories, reader.entries, directory)
@@ -73,6 +77,7 @@ def load(directory: Path = KB_DIR) -> KnowledgeBase:
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.categories: list[Category] = []
         self.entries: list[Entry] = []
         self._where: dict[str, tuple[Path, int]] = {}
@@ -175,6 +180,8 @@ class _Reader:
                 text.lines["question"],
                 f"{label}: the question is longer than {MAX_QUESTION} characters",
             )
+        if isinstance(question, str) and (note := title_note(question.strip())):
+            self.warnings.append(Problem(path, text.lines["question"], f"{label}: {note}"))
         phrasings = self._list(path, text, "phrasings")
         if len([p for p in phrasings if isinstance(p, str) and p.strip()]) < MIN_PHRASINGS:
             self.problem(
@@ -187,7 +194,15 @@ class _Reader:
         if isinstance(answer, str) and answer.strip():
             for error in check_html(answer.strip()):
                 self.problem(path, text.lines["answer"], f"{label}: answer: {error}")
+            self._placeholders(path, text.lines["answer"], label, answer)
         return len(self.problems) == before
+
+    def _placeholders(self, path: Path, line: int, label: str, answer: str) -> None:
+        first = line + 1 if "\n" in answer.strip() else line  # a block starts below its key
+        for offset, token in bracketed(answer.strip()):
+            known, note = placeholder_note(token)
+            found = Problem(path, first + offset, f"{label}: {note}")
+            (self.warnings if known else self.problems).append(found)
 
     def _languages(self, path: Path, mapping: _Located, key: str) -> dict[str, str]:
         value = mapping.get(key)

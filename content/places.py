@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import yaml
 
+from content.curation import bracketed, placeholder_note
 from content.loader import ContentError, Problem, _Loader, _Located
 from content.text import LANGUAGES
 
@@ -82,10 +83,15 @@ class _SeedLoader(_Loader):
 _SeedLoader.add_constructor("tag:yaml.org,2002:timestamp", _SeedLoader.construct_yaml_timestamp)
 
 
-def load_places(path: Path = PLACES_FILE) -> tuple[PlaceSeed, ...]:
-    """The locations in `path`, or ContentError listing everything wrong with the file."""
+def load_places(
+    path: Path = PLACES_FILE, warnings: list[Problem] | None = None
+) -> tuple[PlaceSeed, ...]:
+    """The locations in `path`, or ContentError listing everything wrong with the file;
+    placeholders still to fill in go into `warnings`."""
     reader = _Reader(path)
     places = reader.read()
+    if warnings is not None:
+        warnings += reader.warnings
     if reader.problems:
         raise ContentError(reader.problems)
     return places
@@ -143,6 +149,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.countries = holidays.list_supported_countries()
 
     def problem(self, line: int, message: str) -> None:
@@ -317,6 +324,13 @@ class _Reader:
         missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
         if missing:
             self.problem(value.line, f"{label}: {key} is missing {', '.join(missing)}")
+        for lang in LANGUAGES:
+            for _offset, token in bracketed(str(value.get(lang) or "")):
+                known, note = placeholder_note(token)
+                found = Problem(
+                    self.path, self.line(value, lang), f"{label}: {key} ({lang}): {note}"
+                )
+                (self.warnings if known else self.problems).append(found)
         return {lang: str(value[lang]).strip() for lang in LANGUAGES if lang not in missing}
 
     def items(self, raw: _Located, key: str, what: str) -> list[_Located]:

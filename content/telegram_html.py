@@ -72,11 +72,16 @@ def check_html(source: str) -> list[str]:
     return errors
 
 
+def plain_text(source: str) -> str:
+    """What a reader sees of an HTML message: the text without its tags, entities decoded."""
+    checker = _Checker()
+    checker.feed(source)
+    checker.close()
+    return "".join(checker.text)
+
+
 def visible_length(source: str) -> int:
     """How long Telegram counts a message in HTML against its limit: the text once the tags
     are parsed and the entities (&amp; …) decoded, in UTF-16 code units (an emoji counts
     two; counting so never lets a message through that Telegram would refuse)."""
-    checker = _Checker()
-    checker.feed(source)
-    checker.close()
-    return len("".join(checker.text).encode("utf-16-le")) // 2
+    return len(plain_text(source).encode("utf-16-le")) // 2

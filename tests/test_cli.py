@@ -107,14 +107,27 @@ def test_ci_runs_the_readme_test_command_word_for_word() -> None:
     assert test_command in (root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
-def test_faq_ask_prints_one_json_object_per_question() -> None:
-    result = concierge("faq", "ask", "--lang", "ru", "--json", "до скольки работает оазис",
-                       "как испечь торт")  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    answered, refused = map(json.loads, result.stdout.splitlines())
+def test_faq_ask_takes_its_words_as_one_question_quoted_or_not() -> None:
+    quoted = concierge("faq", "ask", "--lang", "ru", "--json", "до скольки работает оазис")
+    assert quoted.returncode == 0, quoted.stderr
+    [answered] = map(json.loads, quoted.stdout.splitlines())
     assert answered["id"] == "oasis.hours" and answered["lang"] == "ru"
+    assert answered["decision"] == "answer"
     assert 0 < answered["score"] <= 100 and answered["suggestions"] == []
-    assert refused["q"] == "как испечь торт" and refused["id"] is None
+    loose = concierge("faq", "ask", "--lang", "ru", "--json", "до", "скольки", "работает", "оазис")
+    assert loose.stdout == quoted.stdout
+    [refused] = map(json.loads, concierge("faq", "ask", "--json", "how", "to", "bake",
+                                          "a", "cake").stdout.splitlines())  # fmt: skip
+    assert refused["q"] == "how to bake a cake" and refused["id"] is None
+
+
+def test_faq_ask_show_prints_the_answer_as_people_read_it() -> None:
+    result = concierge("faq", "ask", "--show", "is", "there", "wifi", "in", "the", "oasis")
+    assert result.returncode == 0, result.stderr
+    first, *answer = result.stdout.splitlines()
+    assert first.startswith("answer") and first.endswith("<- is there wifi in the oasis")
+    assert answer and all(line.startswith("    ") or not line for line in answer)
+    assert "<b>" not in result.stdout and "Wi-Fi" in result.stdout
 
 
 def test_faq_ask_reads_questions_from_stdin() -> None:

@@ -12,6 +12,7 @@ import pytest
 from bot.content_cli import check
 from content.knowledge import KB_DIR
 from content.loader import ContentError, load
+from content.places import PLACES_FILE
 
 GOOD = textwrap.dedent(
     """\
@@ -51,7 +52,15 @@ GOOD = textwrap.dedent(
 )
 
 
+def filled_places(tmp_path: Path) -> Path:
+    """The shipped places with their addresses filled in: a check that warns about nothing."""
+    path = tmp_path / "places.yaml"
+    path.write_text(PLACES_FILE.read_text("utf-8").replace("[address]", "Kauppakatu 1"), "utf-8")
+    return path
+
+
 def write(tmp_path: Path, text: str, name: str = "oasis.yaml") -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / name).write_text(text, encoding="utf-8")
     return tmp_path
 
@@ -63,9 +72,56 @@ def problems(directory: Path) -> list[str]:
 
 
 def test_the_shipped_knowledge_base_passes() -> None:
-    out = io.StringIO()
-    assert check(KB_DIR, out=out, err=out) == 0, out.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert check(KB_DIR, out=out, err=err) == 0, err.getvalue()
     assert out.getvalue().rstrip().endswith("OK")
+    notes = err.getvalue().splitlines()
+    assert all(line.endswith("(warning)") for line in notes[:-1]), notes
+    assert not any("a button shows" in line for line in notes), notes  # every title fits
+
+
+def test_placeholders_are_warnings_that_fail_only_when_strict(tmp_path: Path) -> None:
+    folder = write(tmp_path / "kb", GOOD.replace("Mon–Fri 9–18", "Mon–Fri [hours], [address]"))
+    places = filled_places(tmp_path)
+    err = io.StringIO()
+    assert check(folder, out=io.StringIO(), err=err, places=places) == 0
+    lines = err.getvalue().splitlines()
+    assert lines[:2] == [
+        f"{folder / 'oasis.yaml'}:11: oasis.hours (en): placeholder [hours] still to be "
+        "filled in before going live (warning)",
+        f"{folder / 'oasis.yaml'}:11: oasis.hours (en): placeholder [address] still to be "
+        "filled in before going live (warning)",
+    ]
+    assert lines[-1].startswith("2 warning(s): what the curator fills in before going live")
+    assert check(folder, out=io.StringIO(), err=io.StringIO(), places=places, strict=True) == 1
+    fine = write(tmp_path / "kb", GOOD)
+    assert check(fine, out=io.StringIO(), err=io.StringIO(), places=places, strict=True) == 0
+
+
+def test_a_placeholder_is_written_the_same_in_every_language(tmp_path: Path) -> None:
+    found = problems(write(tmp_path, GOOD.replace("пн–пт 9–18", "[адрес], пн–пт 9–18")))
+    assert any(
+        ":15: oasis.hours (ru): [адрес]: write a placeholder as one of [address]" in p
+        for p in found
+    ), found
+
+
+def test_a_question_title_a_button_cuts_off_is_a_warning(tmp_path: Path) -> None:
+    long_title = "When is the Business Oasis in Lappeenranta open on weekdays?"
+    assert len(long_title) > 56
+    folder = write(tmp_path / "kb", GOOD.replace("When is the Oasis open?", long_title))
+    err = io.StringIO()
+    assert check(folder, out=io.StringIO(), err=err, places=filled_places(tmp_path)) == 0
+    assert (
+        f"{folder / 'oasis.yaml'}:8: oasis.hours (en): the question has {len(long_title)} "
+        "characters; a button shows 56, so it will be cut off: shorten it (warning)"
+    ) in err.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("action", ["book_coach", "events"])
+def test_a_button_to_a_flow_not_built_yet_is_refused(tmp_path: Path, action: str) -> None:
+    found = problems(write(tmp_path, GOOD.replace("actions: [book_desk]", f"actions: [{action}]")))
+    assert any(f"unknown action '{action}'" in p for p in found), found
 
 
 def test_a_good_file_loads(tmp_path: Path) -> None:
@@ -129,10 +185,11 @@ def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
 def test_check_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
     broken = GOOD.replace("actions: [book_desk]", "actions: [fly]").replace("&amp;", "&")
     err = io.StringIO()
-    assert check(write(tmp_path, broken), out=io.StringIO(), err=err) == 1
+    folder, places = write(tmp_path / "kb", broken), filled_places(tmp_path)
+    assert check(folder, out=io.StringIO(), err=err, places=places) == 1
     lines = err.getvalue().splitlines()
     assert lines[-1] == "2 problem(s) found"
-    assert all(line.startswith(str(tmp_path)) for line in lines[:-1])
+    assert all(line.startswith(str(folder)) for line in lines[:-1])
 
 
 def test_an_empty_folder_is_not_a_knowledge_base(tmp_path: Path) -> None:

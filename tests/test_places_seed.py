@@ -11,7 +11,7 @@ import pytest
 
 from bot.content_cli import check
 from content.knowledge import KB_DIR
-from content.loader import ContentError
+from content.loader import ContentError, Problem
 from content.places import FEATURES, PLACES_FILE, RulesSeed, load_places
 
 GOOD = textwrap.dedent(
@@ -21,7 +21,7 @@ GOOD = textwrap.dedent(
         timezone: Europe/Helsinki
         country: FI
         name: {en: Business Oasis Lappeenranta, ru: Бизнес-оазис, fi: Business Oasis}
-        address: {en: "[address]", ru: "[адрес]", fi: "[osoite]"}
+        address: {en: "[address]", ru: "[address]", fi: "[address]"}
         hours:
           mon: "09:00-18:00"
           tue: 9:00-17:00
@@ -110,8 +110,25 @@ def test_check_reports_the_places_seed_too(tmp_path: Path) -> None:
     assert check(KB_DIR, out=out, err=err) == 0, err.getvalue()
     assert out.getvalue().splitlines()[-1] == f"{PLACES_FILE}: 2 locations, 18 desks: OK"
     broken = write(tmp_path, GOOD.replace("Europe/Helsinki", "Mars/Olympus"))
+    err = io.StringIO()
     assert check(KB_DIR, out=out, err=err, places=broken) == 1
-    assert err.getvalue().splitlines() == [
+    notes = ("(warning)", "before going live (README, “Before going live”)")
+    assert [line for line in err.getvalue().splitlines() if not line.endswith(notes)] == [
         f"{broken}:3: lpr: unknown time zone 'Mars/Olympus'",
         "1 problem(s) found",
     ]
+
+
+def test_an_address_placeholder_is_a_warning_and_a_translated_one_an_error(
+    tmp_path: Path,
+) -> None:
+    warnings: list[Problem] = []
+    load_places(write(tmp_path, GOOD), warnings)
+    assert [str(w) for w in warnings][:1] == [
+        f"{tmp_path / 'places.yaml'}:6: lpr: address (en): placeholder [address] still to be "
+        "filled in before going live"
+    ]
+    with pytest.raises(ContentError) as caught:
+        load_places(write(tmp_path, GOOD.replace('ru: "[address]"', 'ru: "[адрес]"')))
+    assert any("[адрес]: write a placeholder as one of [address]" in str(p)
+               for p in caught.value.problems)  # fmt: skip
