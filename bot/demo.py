@@ -95,15 +95,12 @@ async def _poll(dispatcher: Dispatcher, bot: Bot) -> None:
 
 
 async def seed(runtime: Runtime) -> None:
-    """The demo people: the coach is a coach, the admin an admin."""
+    """The demo's coach is a coach. Nobody else is written: the admin is one by ADMIN_IDS, and
+    like everyone is known to the bot from their first message (until then, as on Telegram, the
+    bot cannot write to them)."""
+    coach = next(p for p in PERSONAS if p.role == "coach")
     async with unit_of_work(runtime.factory) as session:
-        for persona in PERSONAS:
-            await touch(
-                session,
-                Profile(persona.user_id, persona.first_name, None, None),
-                is_admin=persona.role == "admin",
-            )
-        coach = next(p for p in PERSONAS if p.role == "coach")
+        await touch(session, Profile(coach.user_id, coach.first_name, None, None), is_admin=False)
         await set_roles(session, coach.user_id, is_coach=True)
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from content.knowledge import KnowledgeBase
-from content.text import ANALYZERS, LANGUAGES, is_cyrillic, words
+from content.text import ANALYZERS, FILLER, LANGUAGES, STOP_WORDS, is_cyrillic, words
 
 K1 = 1.2
 B = 0.5
@@ -27,7 +27,9 @@ ROOT_SHARE = 0.7  # how much of an unknown word must begin a known one
 ROOT_WEIGHT = 0.6
 MIN_PART = 4  # the shortest half of a compound word worth recognising
 
-Decision = Literal["answer", "suggest", "unknown"]
+# "unclear": the message names no topic ("ok", "how?", "👍", one word nobody uses here).
+Decision = Literal["answer", "suggest", "unknown", "unclear"]
+_NO_TOPIC = FILLER.union(*STOP_WORDS.values())
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class SearchIndex:
 
     def search(self, query: str, language: str = "en") -> Result:
         """What to do with `query`; the user's `language` only breaks exact ties."""
+        if not self.names_a_topic(query):
+            return Result("unclear", None, 0.0)
         scores = self.rank(query, language)
         t = self.thresholds
         if not scores or scores[0][1] < t.suggest:
@@ -137,6 +141,17 @@ class SearchIndex:
                     best[document] = score + tie_break
         ordered = sorted(best.items(), key=lambda item: item[1], reverse=True)
         return [(self.ids[document], min(score, 100.0)) for document, score in ordered]
+
+    def names_a_topic(self, query: str) -> bool:
+        """Whether `query` asks about something: a word the knowledge base knows (or a typo or
+        another form of one) that is not a function word, or several words it does not know (a
+        real question it cannot answer). "ok", "how?", "👍" or one unknown word name nothing."""
+        languages = ("ru",) if is_cyrillic(query) else ("en", "fi", "ru")
+        content = [token for token in words(query) if token not in _NO_TOPIC]
+        if len(content) > 1 or any(self._known(token, languages) for token in content):
+            return True
+        mended = self._mend_typos(content, languages)
+        return any(token not in _NO_TOPIC and self._known(token, languages) for token, _ in mended)
 
     def _known(self, word: str, languages: tuple[str, ...]) -> bool:
         """A word of the knowledge base, or another form of one (same stem)."""

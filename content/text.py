@@ -26,6 +26,13 @@ STOP_WORDS: dict[str, frozenset[str]] = {
 }
 
 
+# Words that carry no topic in any language (yes, ok, question words…): a message made only
+# of these and of function words is not a question the knowledge base can answer.
+FILLER = frozenset(
+    (Path(__file__).with_name("stopwords") / "filler.txt").read_text("utf-8").split()
+)
+
+
 def normalise(text: str) -> str:
     """Lower case, compatibility forms unified, ё as е."""
     return unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")

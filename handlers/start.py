@@ -51,9 +51,9 @@ def help_text() -> str:
         "• <b>Ask a question</b> about the programme, the Business Oasis, coaching and "
         "starting a company.\n"
         "• <b>Book a desk</b> in the Business Oasis in St. Petersburg or Lappeenranta.\n"
-        "• <b>Book a coach</b> for a one-to-one session.\n"
-        "• <b>Events</b>: trainings and meet-ups you can sign up for.\n"
-        "• <b>My bookings</b>: see or cancel what you have booked.\n\n"
+        "• <b>My bookings</b>: see or cancel what you have booked.\n"
+        "• <b>Book a coach</b> and <b>Events</b> are still being built: until then, ask the "
+        "programme staff through <b>Ask a question</b>.\n\n"
         "Commands: /start main menu, /language change language, "
         "/cancel stop what you are doing, /help this message."
     )

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, select, update
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
 from storage.users import User
 
-MAX_LOGGED_TEXT = 1000
+MAX_LOGGED_TEXT = 4096  # a whole Telegram message: the staff see a handed-off question in full
 
 
 class Outcome(StrEnum):
     ANSWERED = "answered"
     SUGGESTED = "suggested"
     UNKNOWN = "unknown"
+    UNCLEAR = "unclear"  # named no topic ("ok", "how?"): the bot asked what they want to know
     CHOSEN = "chosen"  # picked from "did you mean"
     BROWSED = "browsed"  # opened from the topic list
     SMALL_TALK = "small_talk"  # a greeting or thanks, answered without searching
@@ -122,7 +123,27 @@ async def record_reply(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def waiting(session: AsyncSession, limit: int) -> tuple[list[FaqQuestion], int]:
+    """Handed-off questions with no staff reply yet, oldest first (at most `limit`), and how
+    many there are in all."""
+    open_ = (FaqQuestion.handed_off_at.is_not(None), FaqQuestion.staff_replied_at.is_(None))
+    total = await session.scalar(select(func.count()).select_from(FaqQuestion).where(*open_))
+    rows = await session.scalars(
+        select(FaqQuestion)
+        .where(*open_)
+        .order_by(FaqQuestion.handed_off_at, FaqQuestion.id)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
 async def staff_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:
-    """Who receives hand-offs: the configured admins and users marked as admins."""
-    marked = await session.execute(select(User.id).where(User.is_admin.is_(True)))
-    return sorted(configured | set(marked.scalars()))
+    """Who receives hand-offs: the configured admins and users marked as admins, of those who
+    can be written to — they have started the bot (Telegram lets a bot write only to people
+    who have) and have not blocked it since."""
+    reachable = await session.execute(
+        select(User.id).where(
+            or_(User.is_admin.is_(True), User.id.in_(configured)), User.blocked_at.is_(None)
+        )
+    )
+    return sorted(reachable.scalars())

@@ -259,7 +259,7 @@ async def test_a_desk_is_booked_put_in_the_calendar_and_cancelled_in_a_few_taps(
         "📅 Tuesday, 1 December 2026\n"
         "🕘 Morning, 09:00–13:00 local time\n"
         "💺 Desk A1 (Open space, monitor)\n"
-        "🏢 [address to be confirmed]"
+        "🏢 [address]"
     )
 
     await anna.click("📅 Add to calendar")
@@ -323,7 +323,7 @@ async def test_each_location_keeps_its_own_clock(join: Join, lpr: Place, spb: Pl
                 "📅 вторник, 1 декабря 2026 г.",
                 "09:00–13:00",
                 "(Открытое пространство,",
-                "🏢 [адрес уточняется]",
+                "🏢 [address]",
             ],
         ),
         (
@@ -336,7 +336,7 @@ async def test_each_location_keeps_its_own_clock(join: Join, lpr: Place, spb: Pl
                 "📅 tiistai 1. joulukuuta 2026",
                 "9.00–13.00",
                 "(Avotila,",
-                "🏢 [osoite vahvistetaan myöhemmin]",
+                "🏢 [address]",
             ],
         ),
     ],
@@ -598,10 +598,13 @@ async def test_the_same_time_cannot_be_booked_twice(
     anna = await join(ANNA)
     await book(anna, lpr, WEDNESDAY, AM)
     assert "Your desk is booked!" in anna.last.text
-    for period in (AM, FULL):
-        await book(anna, lpr, WEDNESDAY, period)
+    await open_day(anna, lpr, WEDNESDAY)
+    assert "✓ You already have a desk on this day: Morning" in plain(anna.last.text)
+    assert [label.split(" ")[0] for label in labels(anna)] == ["Afternoon", "«", "«"]
+    for period in (AM, FULL):  # the buttons of a screen drawn before the booking
+        slot = {"loc": lpr.id, "day": WEDNESDAY.toordinal(), "period": period}
+        await anna.press_data(DeskCB(action=DeskAction.CONFIRM, **slot).pack())
         assert alert(anna).startswith("You already have a desk at that time.")
-        assert "My bookings" in anna.last.text
     assert len(await upcoming(runtime, ANNA)) == 1
 
 
@@ -949,3 +952,56 @@ def test_staff_dates_are_read_as_people_write_them(typed: str, language: str) ->
     with i18n.context(), i18n.use_locale(language):
         assert parse_day(typed) == date(2026, 12, 2)
         assert parse_day("31.02.2026") is None
+
+
+async def test_a_day_with_a_whole_day_desk_elsewhere_is_not_offered_as_free(
+    join: Join, lpr: Place, spb: Place
+) -> None:
+    anna = await join(ANNA)
+    await book(anna, lpr, TUESDAY, FULL)
+    await open_calendar(anna, spb)
+    assert "1✓" in day_labels(anna)
+    assert "✓ you already have a desk" in plain(anna.last.text)
+    assert labels(anna)[0] == "⚡ Earliest free day: Wed, 2 Dec"
+    await tap(anna, "1✓")
+    shown = plain(anna.last.text)
+    assert (
+        "✓ You already have a desk on this day: Full day 09:00–18:00, "
+        "Business Oasis Lappeenranta." in shown
+    )
+    assert "Nobody holds two desks at the same time" in shown
+    assert not any(label.startswith(("Morning", "Afternoon", "Full day")) for label in labels(anna))
+
+
+async def test_a_half_day_held_elsewhere_leaves_the_other_half_to_book(
+    join: Join, lpr: Place, spb: Place
+) -> None:
+    anna = await join(ANNA)
+    await book(anna, lpr, WEDNESDAY, AM)
+    await open_day(anna, spb, WEDNESDAY)
+    shown = plain(anna.last.text)
+    assert (
+        "✓ You already have a desk on this day: Morning 09:00–13:00, Business Oasis Lappeenranta."
+        in shown
+        and shown.endswith("Choose a time:")
+    )
+    offered = [label.split(" ")[0] for label in labels(anna) if label[:1].isalpha()]
+    assert "Afternoon" in offered and "Morning" not in offered and "Full" not in offered
+    await open_calendar(anna, spb)
+    assert "2" in day_labels(anna)  # still a day to book for the afternoon
+
+
+async def test_occupancy_with_nobody_today_shows_the_next_booked_day(
+    join: Join, lpr: Place
+) -> None:
+    anna = await join(ANNA, first_name="Anna")
+    anna.user = anna.user.model_copy(update={"username": "anna_k"})
+    await book(anna, lpr, THURSDAY, PM)
+    olga = await join(ADMIN, "Olga")
+    await olga.send("/occupancy")
+    shown = plain(olga.last.text)
+    assert shown.startswith("No bookings today. The next booked day:\n\n")
+    assert "<b>Business Oasis Lappeenranta</b>, Thursday, 3 December 2026" in shown
+    assert "• Desk A1 (Open space): Afternoon — Anna (@anna_k)" in shown
+    await olga.send("/occupancy 2026-12-01")
+    assert "Tuesday, 1 December 2026" in plain(olga.last.text)

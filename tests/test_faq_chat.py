@@ -46,7 +46,7 @@ async def test_a_clear_question_gets_its_answer_with_related_and_feedback_button
     anna = await chosen(person(1001), "en")
     await anna.send("When is the Business Oasis open?")
     assert anna.last.text == answer_of(runtime, "oasis.hours", "en")
-    assert labels(anna)[-2:] == ["👍 Helpful", "👎 Not helpful"]
+    assert labels(anna)[-3:] == ["👍 Helpful", "👎 Not helpful", "« Main menu"]
     assert any(label.startswith("❔ ") for label in labels(anna))
     [logged] = await questions(runtime)
     assert (logged.language, logged.entry_id, logged.outcome) == ("en", "oasis.hours", "answered")
@@ -71,7 +71,7 @@ async def test_an_unknown_question_is_admitted_and_handed_to_staff_and_answered(
     admin = await chosen(person(ADMIN, first_name="Olga"), "ru")
     await mikko.send("mikä on huomisen sääennuste Pariisissa?")
     assert mikko.last.text.startswith("Valitettavasti en tiedä")
-    assert labels(mikko) == ["Kyllä, kysy henkilökunnalta", "Ei kiitos"]
+    assert labels(mikko)[1:] == ["Ei kiitos", "« Päävalikko"]
     await mikko.click("Kyllä")
     assert mikko.last.text.startswith("Selvä")
 
@@ -101,7 +101,7 @@ async def test_none_of_these_leads_to_the_hand_off_offer(person: Person, runtime
     anna = await chosen(person(1006), "en")
     await anna.send("sign up")
     assert anna.last.text == "I'm not sure I understood. Did you mean:"
-    assert 2 <= len(labels(anna)) <= 4 and labels(anna)[-1] == "None of these"
+    assert 3 <= len(labels(anna)) <= 5 and labels(anna)[-2:] == ["None of these", "« Main menu"]
     await anna.click("None of these")
     assert anna.last.text.startswith("Sorry, I don't know")
 
@@ -239,3 +239,54 @@ async def test_a_greeting_with_a_question_is_searched(person: Person, runtime: R
     anna = await chosen(person(1015), "en")
     await anna.send("hi, when is the oasis open?")
     assert anna.last.text == answer_of(runtime, "oasis.hours", "en")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("en", "ok"), ("en", "how"), ("en", "what?"), ("en", "👍"), ("en", "?"), ("ru", "как"),
+     ("ru", "ну да"), ("fi", "mitä"), ("fi", "joo ok")],
+)  # fmt: skip
+async def test_a_message_naming_no_topic_is_asked_about_not_answered(
+    person: Person, runtime: Runtime, language: str, text: str
+) -> None:
+    anna = await chosen(person(1014), language)
+    await anna.send(text)
+    prompts = {
+        "en": "What would you like to know?",
+        "ru": "Что вы хотели бы узнать?",
+        "fi": "Mitä haluaisit tietää?",
+    }
+    assert anna.last.text.startswith(prompts[language])
+    topics = {c.title(language) for c in runtime.library.shelf.knowledge.categories.values()}
+    assert topics <= set(labels(anna))
+    [logged] = await questions(runtime)
+    assert (logged.outcome, logged.entry_id) == ("unclear", None)
+
+
+async def test_an_answer_to_a_typed_question_leads_back_to_the_menu_and_keeps_it_when_rated(
+    person: Person, runtime: Runtime
+) -> None:
+    anna = await chosen(person(1015), "en")
+    await anna.send("is there wifi in the oasis")
+    assert labels(anna)[-1] == "« Main menu"
+    await anna.click("👍")
+    assert labels(anna)[-1] == "« Main menu" and "👍 Helpful" not in labels(anna)
+    await anna.send("sign up")  # "did you mean": a way out too, and the picked answer keeps it
+    assert labels(anna)[-2:] == ["None of these", "« Main menu"]
+    await anna.click(1)
+    assert labels(anna)[-1] == "« Main menu"
+    await anna.click("« Main menu")
+    assert anna.last.text == "What would you like to do?"
+
+
+async def test_rating_a_browsed_answer_keeps_its_way_back(person: Person) -> None:
+    anna = await chosen(person(1016), "en")
+    await anna.click("Ask a question")
+    await anna.click("Business Oasis")
+    await anna.click(1)
+    await anna.click("👎")
+    answer = next(m for m in reversed(anna.messages) if m.reply_markup and "« Back" in str(m))
+    kept = [b.text for row in answer.reply_markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert kept[-1] == "« Back" and "👎 Not helpful" not in kept
+    await anna.click("« Back", message=answer)
+    assert anna.recorded.messages[answer.message_id].text == "<b>Business Oasis</b>"

@@ -132,12 +132,19 @@ class ChatClient:
         user_id: int,
         *,
         first_name: str = "Anna",
+        last_name: str | None = None,
+        username: str | None = None,
         language_code: str | None = "en",
     ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.user = User(
-            id=user_id, is_bot=False, first_name=first_name, language_code=language_code
+            id=user_id,
+            is_bot=False,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
         )
         self.chat = Chat(id=user_id, type="private", first_name=first_name)
         session = bot.session

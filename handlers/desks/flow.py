@@ -26,6 +26,7 @@ from handlers.desks.texts import (
     html,
     locale,
     months,
+    own_desks_text,
     refusal_text,
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
@@ -114,10 +115,12 @@ async def _calendar(
     now: datetime,
     note: str = "",
 ) -> None:
-    days = await desks.availability(session, place, place.bookable_days(now), now, locale())
+    days = await desks.availability(
+        session, place, place.bookable_days(now), now, locale(), query.from_user.id
+    )
     text = _(
         "<b>{place}</b>\n{months}\nChoose a day. ✕ closed · ● fully booked "
-        "(you can join the waitlist)"
+        "(you can join the waitlist) · ✓ you already have a desk"
     ).format(place=html(place.name(locale())), months=months(days[0].day, days[-1].day))
     markup = kb.calendar_keyboard(place, days, several_places=len(places.all) > 1)
     await edit_or_send(query, with_note(note, text), markup)
@@ -153,14 +156,18 @@ async def day_screen(
     except Refused as refused:
         await _calendar(query, session, places, place, now, refusal_text(refused))
         return
-    [state] = await desks.availability(session, place, [day], now, locale())
+    [state] = await desks.availability(session, place, [day], now, locale(), query.from_user.id)
     opens, closes = place.opening(day) or place.times(day, Period.FULL)
-    text = _("<b>{place}</b>\n{day}\nOpen {opens}–{closes} local time. Choose a time:").format(
+    text = _("<b>{place}</b>\n{day}\nOpen {opens}–{closes} local time.").format(
         place=html(place.name(locale())),
         day=day_long(day),
         opens=clock(opens),
         closes=clock(closes),
     )
+    if state.mine:
+        text += "\n" + own_desks_text(state, places)
+    if not state.all_mine:
+        text += " " + _("Choose a time:")
     await edit_or_send(query, with_note(note, text), kb.periods_keyboard(place, state))
 
 

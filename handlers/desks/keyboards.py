@@ -21,6 +21,7 @@ from handlers.desks.texts import (
     period_times,
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.keyboards import home_button
 from storage.desks import DayAvailability
 from storage.desks.opening import Desk, Period, Place, Zone
 
@@ -30,10 +31,6 @@ PERIODS = (Period.FULL, Period.MORNING, Period.AFTERNOON)
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
     """A button that carries typed callback data."""
     return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def home_button() -> InlineKeyboardButton:
-    return button(_("« Main menu"), MenuCB(action=MenuAction.HOME))
 
 
 def places_keyboard(places: Sequence[Place]) -> InlineKeyboardMarkup:
@@ -79,8 +76,8 @@ def _day_button(
     ordinal = day.toordinal()
     if not state.open:
         return button(f"{number}✕", DeskCB(action=DeskAction.CLOSED, loc=place.id, day=ordinal))
-    label = number if state.bookable else f"{number}●"
-    return button(label, DeskCB(action=DeskAction.DAY, loc=place.id, day=ordinal))
+    mark = "✓" if state.all_mine else "" if state.bookable else "●"
+    return button(number + mark, DeskCB(action=DeskAction.DAY, loc=place.id, day=ordinal))
 
 
 def periods_keyboard(place: Place, state: DayAvailability) -> InlineKeyboardMarkup:
@@ -88,7 +85,7 @@ def periods_keyboard(place: Place, state: DayAvailability) -> InlineKeyboardMark
     ordinal = state.day.toordinal()
     rows = []
     for period in PERIODS:
-        if period not in state.free:
+        if period not in state.free or state.held(period):
             continue
         times = period_times(place, state.day, period)
         free = state.free[period]

@@ -86,10 +86,20 @@ async def occupancy(
     if command.args and day is None:
         await message.answer(_("Please give the date as 2026-12-01, e.g. /occupancy 2026-12-01."))
         return
+    intro = ""
+    if day is None and not [
+        booking
+        for place in places.all
+        for booking in await desks.on_day(session, place, place.today(now))
+    ]:
+        # nobody today: the next day someone comes is what the staff want to see
+        today = min(place.today(now) for place in places.all)
+        if (day := await desks.next_booked_day(session, today)) is not None:
+            intro = _("No bookings today. The next booked day:") + "\n\n"
     blocks = []
     for place in places.all:
         blocks.append(await _occupancy_of(session, place, day or place.today(now)))
-    text = "\n\n".join(blocks)
+    text = intro + "\n\n".join(blocks)
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n" + _("…the list is cut here.")
     await message.answer(text)

@@ -10,8 +10,9 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date, format_skeleton, format_time
 
-from storage.desks import DeskBooking, Reason, Refused
+from storage.desks import DayAvailability, DeskBooking, Reason, Refused
 from storage.desks.opening import Closure, ClosureKind, Desk, Period, Place
+from storage.desks.places import Places
 
 
 def html(text: str) -> str:
@@ -130,6 +131,34 @@ def booking_lines(place: Place, booking: DeskBooking) -> str:
         desk="💺 " + html(desk_label(place, place.desk(booking.desk_id))),
         address=html(place.address(locale())),
     )
+
+
+def own_desks_text(state: DayAvailability, places: Places) -> str:
+    """The desks the person already has on a day (here or at the other location), and why
+    those times are not offered again."""
+    halves_at: dict[int, set[str]] = {}
+    for half, location_id in state.mine.items():
+        halves_at.setdefault(location_id, set()).add(half)
+    lines = []
+    for location_id, halves in halves_at.items():
+        place = places.get(location_id)
+        if place is None:
+            continue
+        period = next(p for p in (Period.FULL, Period.MORNING, Period.AFTERNOON)
+                      if set(p.halves) == halves)  # fmt: skip
+        lines.append(
+            _("✓ You already have a desk on this day: {period} {times}, {place}.").format(
+                period=period_name(period),
+                times=period_times(place, state.day, period),
+                place=html(place.name(locale())),
+            )
+        )
+    if state.all_mine:
+        lines.append(
+            _("Nobody holds two desks at the same time, so there is nothing more to book for "
+              "you on this day. “My bookings” shows it, and lets you cancel it.")
+        )  # fmt: skip
+    return "\n".join(lines)
 
 
 def closure_text(closure: Closure) -> str:

@@ -6,31 +6,29 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from content.curation import TITLE_SHOWN
 from content.knowledge import Entry, KnowledgeBase
 from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.keyboards import home_button
 
 PAGE_SIZE = 8
-BUTTON_TEXT = 60
 ACTION_MENU = {
     "book_desk": MenuAction.DESK,
     "my_bookings": MenuAction.BOOKINGS,
-    "book_coach": MenuAction.COACH,
-    "events": MenuAction.EVENTS,
     "settings_language": MenuAction.SETTINGS_LANGUAGE,
 }
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= BUTTON_TEXT else text[: BUTTON_TEXT - 1].rstrip() + "…"
+def _short(title: str) -> str:
+    """A question title as a button shows it (`content check` warns about longer ones)."""
+    return title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1].rstrip() + "…"
 
 
 def _action_label(action: str) -> str:
     labels = {
         "book_desk": _("Book a desk"),
         "my_bookings": _("My bookings"),
-        "book_coach": _("Book a coach"),
-        "events": _("Events"),
         "settings_language": _("Change language"),
     }
     return labels[action]
@@ -42,10 +40,11 @@ def answer_keyboard(
     language: str,
     question_id: int,
     *,
-    rated: bool = False,
     back: bool = False,
+    home: bool = False,
 ) -> InlineKeyboardMarkup:
-    """Actions, related questions, 👍/👎 (until rated), and « Back to the topic if browsing."""
+    """Actions, related questions, 👍/👎, and « Back to the topic when browsing or « Main menu
+    under the answer to a typed question."""
     builder = InlineKeyboardBuilder()
     sizes = []
     for action in entry.actions:
@@ -60,20 +59,39 @@ def answer_keyboard(
                 callback_data=FaqCB(action=FaqAction.OPEN, q=question_id, key=related_id),
             )
             sizes.append(1)
-    if not rated:
-        builder.button(
-            text=_("👍 Helpful"), callback_data=FaqCB(action=FaqAction.UP, q=question_id)
-        )
-        builder.button(
-            text=_("👎 Not helpful"), callback_data=FaqCB(action=FaqAction.DOWN, q=question_id)
-        )
-        sizes.append(2)
+    builder.button(text=_("👍 Helpful"), callback_data=FaqCB(action=FaqAction.UP, q=question_id))
+    builder.button(
+        text=_("👎 Not helpful"), callback_data=FaqCB(action=FaqAction.DOWN, q=question_id)
+    )
+    sizes.append(2)
+    if home:
+        builder.add(home_button())
+        sizes.append(1)
     if back:
         builder.button(
             text=_("« Back"), callback_data=FaqCB(action=FaqAction.TOPIC, key=entry.category)
         )
         sizes.append(1)
     return builder.adjust(*sizes).as_markup()
+
+
+def without_rating(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """An answer's keyboard once rated: the same buttons (Back, Main menu…) less 👍/👎."""
+    rows = [
+        kept
+        for row in markup.inline_keyboard
+        if (kept := [button for button in row if not is_rating(button.callback_data)])
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def is_rating(data: str | None) -> bool:
+    if not data or not data.startswith(FaqCB.__prefix__ + FaqCB.__separator__):
+        return False
+    try:
+        return FaqCB.unpack(data).action in {FaqAction.UP, FaqAction.DOWN}
+    except (TypeError, ValueError):
+        return False
 
 
 def suggestions_keyboard(
@@ -88,6 +106,7 @@ def suggestions_keyboard(
     builder.button(
         text=_("None of these"), callback_data=FaqCB(action=FaqAction.NONE, q=question_id)
     )
+    builder.add(home_button())
     return builder.adjust(1).as_markup()
 
 
@@ -99,7 +118,8 @@ def handoff_keyboard(question_id: int) -> InlineKeyboardMarkup:
     builder.button(
         text=_("No, thanks"), callback_data=FaqCB(action=FaqAction.DISMISS, q=question_id)
     )
-    return builder.adjust(2).as_markup()
+    builder.add(home_button())
+    return builder.adjust(2, 1).as_markup()
 
 
 def topics_keyboard(knowledge: KnowledgeBase, language: str) -> InlineKeyboardMarkup:
@@ -109,7 +129,7 @@ def topics_keyboard(knowledge: KnowledgeBase, language: str) -> InlineKeyboardMa
             text=category.title(language),
             callback_data=FaqCB(action=FaqAction.TOPIC, key=category.id),
         )
-    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
+    builder.add(home_button())
     return builder.adjust(2).as_markup()
 
 

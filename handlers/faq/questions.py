@@ -8,7 +8,7 @@ from contextlib import suppress
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
@@ -21,15 +21,17 @@ from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import (
     answer_keyboard,
     handoff_keyboard,
-    reply_keyboard,
     suggestions_keyboard,
+    topics_keyboard,
+    without_rating,
 )
+from handlers.faq.staff import send_staff_copy
 from handlers.ui.filters import has_text, is_command
-from handlers.ui.keyboards import main_menu
+from handlers.ui.keyboards import home_keyboard, main_menu
 from handlers.ui.screens import edit_or_send, own_message, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
-from storage.users import Directory, Person, get_person
+from storage.users import Directory, Person, mark_blocked, users_by_id
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 500  # the search reads the beginning of a very long message
@@ -65,18 +67,28 @@ async def ask(
     text = message.text or ""
     shelf = library.shelf
     result = shelf.index.search(text[:MAX_QUERY], locale)
-    outcome = {"answer": Outcome.ANSWERED, "suggest": Outcome.SUGGESTED}.get(
-        result.decision, Outcome.UNKNOWN
-    )
+    outcome = {
+        "answer": Outcome.ANSWERED,
+        "suggest": Outcome.SUGGESTED,
+        "unclear": Outcome.UNCLEAR,
+    }.get(result.decision, Outcome.UNKNOWN)
     question_id = await faq_log.log_question(
         session, person.id, locale, text, outcome=outcome, entry_id=result.entry_id,
         score=result.score,
     )  # fmt: skip
-    if result.entry_id is not None:
+    if result.decision == "unclear":
+        await message.answer(
+            _(
+                "What would you like to know? Ask in a few words, for example “opening hours” "
+                "or “book a desk”, or choose a topic:"
+            ),
+            reply_markup=topics_keyboard(shelf.knowledge, locale),
+        )
+    elif result.entry_id is not None:
         entry = shelf.knowledge.entries[result.entry_id]
         await message.answer(
             entry.text(locale).answer,
-            reply_markup=answer_keyboard(entry, shelf.knowledge, locale, question_id),
+            reply_markup=answer_keyboard(entry, shelf.knowledge, locale, question_id, home=True),
         )
     elif result.suggestions:
         entries = [shelf.knowledge.entries[i] for i in result.suggestions]
@@ -126,7 +138,7 @@ async def pick(
     await edit_or_send(
         query,
         entry.text(locale).answer,
-        answer_keyboard(entry, shelf.knowledge, locale, question.id),
+        answer_keyboard(entry, shelf.knowledge, locale, question.id, home=True),
     )
     await query.answer()
 
@@ -142,28 +154,19 @@ async def none_of_these(
 
 
 async def rate(
-    query: CallbackQuery,
-    callback_data: FaqCB,
-    session: AsyncSession,
-    person: Person,
-    library: Library,
-    locale: str,
+    query: CallbackQuery, callback_data: FaqCB, session: AsyncSession, person: Person
 ) -> None:
     helpful = callback_data.action == FaqAction.UP
     question = await faq_log.own_question(session, callback_data.q, person.id)
-    entry = library.shelf.knowledge.get(question.entry_id or "") if question else None
     if question is None:
         await refuse_stale(query)
         return
     faq_log.rate(question, helpful)
+    if (message := own_message(query)) is not None and message.reply_markup is not None:
+        with suppress(TelegramBadRequest):  # already edited by a double tap
+            await message.edit_reply_markup(reply_markup=without_rating(message.reply_markup))
     if helpful:
         await query.answer(_("Thank you for your feedback!"))
-        if entry is not None and (message := own_message(query)) is not None:
-            markup = answer_keyboard(
-                entry, library.shelf.knowledge, locale, question.id, rated=True
-            )
-            with suppress(TelegramBadRequest):  # already edited by a double tap
-                await message.edit_reply_markup(reply_markup=markup)
         return
     await query.answer(_("Thank you, we will improve this answer."))
     if query.bot is not None:
@@ -187,44 +190,37 @@ async def hand_off(
     if question is None:
         await query.answer(_("Your question has already been passed to the staff."))
         return
-    asker = query.from_user
+    staff_ids = await faq_log.staff_ids(session, directory.admin_ids)
+    people = await users_by_id(session, [*staff_ids, person.id])
     delivered = 0
-    for staff_id in await faq_log.staff_ids(session, directory.admin_ids):
-        staff = await get_person(session, staff_id)
+    for staff_id in staff_ids:
+        staff = people.get(staff_id)
         with i18n.use_locale((staff and staff.locale) or i18n.default_locale):
-            text = _("❓ A question for the staff from {person}:\n\n{question}").format(
-                person=describe(asker), question=escape(question.text)
-            )
             try:
-                await bot.send_message(staff_id, text, reply_markup=reply_keyboard(question.id))
-            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                await send_staff_copy(bot, staff_id, question, people.get(person.id))
+            except TelegramForbiddenError:  # blocked the bot: not tried again until they return
+                await mark_blocked(session, staff_id)
+                directory.forget(staff_id)  # so that their next message marks them back
+                continue
+            except TelegramAPIError as error:  # Telegram unreachable, or refused the message
                 log.warning("hand-off %s not delivered to %s: %s", question.id, staff_id, error)
                 continue
-            delivered += 1
+        delivered += 1
     if delivered:
         text = _(
             "Done: I have passed your question to the programme staff. Their reply will come here."
         )
     else:
         text = _(
-            "I could not reach the staff right now, but your question is saved and they will "
-            "see it. You can also use the contacts in “Ask a question” → “The programme”."
+            "I could not reach the programme staff just now. Your question is saved: they will "
+            "find it among the questions waiting for a reply and answer here, in this chat."
         )
-    await edit_or_send(query, text)
+    await edit_or_send(query, text, home_keyboard())
     await query.answer()
 
 
-def describe(user: User) -> str:
-    name = escape(user.full_name)
-    return (
-        f"{name} (@{escape(user.username)}, id {user.id})"
-        if user.username
-        else f"{name} (id {user.id})"
-    )
-
-
 async def dismiss(query: CallbackQuery) -> None:
-    await edit_or_send(query, _("All right. Ask me anything else at any time."))
+    await edit_or_send(query, _("All right. Ask me anything else at any time."), home_keyboard())
     await query.answer()
 
 

@@ -13,8 +13,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel import Locale as BabelLocale
+from babel import UnknownLocaleError
 from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,20 +24,73 @@ from content.library import Library
 from content.loader import ContentError
 from content.telegram_html import MAX_MESSAGE, visible_length
 from handlers.faq.callbacks import FaqAction, FaqCB
-from handlers.faq.keyboards import follow_up_keyboard
+from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
 from handlers.ui.filters import has_text, is_command, staff_in_private_chat
 from handlers.ui.screens import refuse_stale
 from storage import faq_log
 from storage.base import WallClock
 from storage.faq_log import FaqQuestion
-from storage.users import Person, get_person, mark_blocked, users_by_id
+from storage.users import Directory, Person, User, get_person, mark_blocked, users_by_id
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 15
+QUOTED = 300  # how much of a long question a reply quotes
+LISTED_QUESTIONS = 10  # /questions shows the oldest this many, each with ✍️ Reply
 
 
 class StaffReply(StatesGroup):
     writing = State()
+
+
+def describe(user: User | None, user_id: int) -> str:
+    """Who asked, for the staff: name, @username when there is one, and the Telegram id."""
+    if user is None:
+        return f"id {user_id}"
+    name = escape(" ".join(p for p in (user.first_name, user.last_name) if p) or "—")
+    if user.username:
+        return f"{name} (@{escape(user.username)}, id {user.id})"
+    return f"{name} (id {user.id})"
+
+
+def language_name(code: str) -> str:
+    """A language's name in the staff member's language (Babel's CLDR names)."""
+    try:
+        return BabelLocale.parse(code).get_display_name(get_i18n().current_locale) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def staff_copy(question: FaqQuestion, asker: User | None, asked: str | None = None) -> list[str]:
+    """A handed-off question as the staff get it, in the current locale (theirs): who asked, in
+    which language (the one to reply in) and the question in full; a second message carries the
+    question when both do not fit in one. `asked` says how long ago, in the /questions list."""
+    if asked is None:
+        head = _("❓ <b>A question for the staff</b>")
+    else:
+        head = _("❓ <b>Waiting for a reply</b> · asked {when}").format(when=asked)
+    head += "\n" + _("From: {person}\nLanguage: {language}").format(
+        person=describe(asker, question.user_id), language=language_name(question.language)
+    )
+    text = escape(question.text)
+    if visible_length(head) + 2 + visible_length(text) <= MAX_MESSAGE:
+        return [f"{head}\n\n{text}"]
+    return [head + "\n\n" + _("The question is in the next message."), text]
+
+
+async def send_staff_copy(
+    bot: Bot, staff_id: int, question: FaqQuestion, asker: User | None, asked: str | None = None
+) -> None:
+    """The copy of `question` to one staff member, ✍️ Reply under its last part."""
+    parts = staff_copy(question, asker, asked)
+    for part in parts[:-1]:
+        await bot.send_message(staff_id, part)
+    await bot.send_message(staff_id, parts[-1], reply_markup=reply_keyboard(question.id))
+
+
+def quoted(question: FaqQuestion) -> str:
+    """The asker's question as their answer quotes it: the beginning of a long one."""
+    text = question.text
+    return escape(text if len(text) <= QUOTED else text[: QUOTED - 1].rstrip() + "…")
 
 
 def reply_text(question: FaqQuestion, reply: str, *, follow_up: bool) -> str:
@@ -47,7 +102,7 @@ def reply_text(question: FaqQuestion, reply: str, *, follow_up: bool) -> str:
         )
     else:
         template = _("💬 The programme staff answered your question\n<i>{question}</i>\n\n{reply}")
-    return template.format(question=escape(question.text), reply=escape(reply))
+    return template.format(question=quoted(question), reply=escape(reply))
 
 
 async def _asker_locale(session: AsyncSession, question: FaqQuestion) -> str:
@@ -79,7 +134,7 @@ async def _answered_text(
         )
     return (
         text
-        + f"\n\n<i>{escape(question.text)}</i>\n\n"
+        + f"\n\n<i>{quoted(question)}</i>\n\n"
         + _("You can send a follow-up: the person gets it as an addition to that answer.")
     )
 
@@ -120,7 +175,7 @@ async def start_reply(
             "Write your reply to this question in one message of up to {limit} characters. "
             "Commands are not sent: /cancel stops replying.\n\n<i>{question}</i>"
         )
-    await _tell(query, person, prompt.format(limit=room, question=escape(question.text)))
+    await _tell(query, person, prompt.format(limit=room, question=quoted(question)))
 
 
 async def _tell(
@@ -134,6 +189,7 @@ async def send_reply(
     message: Message,
     session: AsyncSession,
     person: Person,
+    directory: Directory,
     state: FSMContext,
     i18n: I18n,
     bot: Bot,
@@ -164,6 +220,7 @@ async def send_reply(
         await bot.send_message(question.user_id, text)
     except TelegramForbiddenError:
         await mark_blocked(session, question.user_id)
+        directory.forget(question.user_id)  # their next message marks them back
         await message.answer(_("The reply could not be delivered: the person has blocked the bot."))
         return
     except TelegramAPIError as error:  # the question stays unanswered: nothing is recorded
@@ -217,11 +274,48 @@ async def reload_content(message: Message, person: Person, library: Library) -> 
             + f"\n<pre>{listed}</pre>"
         )
         return
+    entries, topics = len(shelf.knowledge), len(shelf.knowledge.categories)
     await message.answer(
-        _("Knowledge base reloaded: {entries} entries in {categories} topics.").format(
-            entries=len(shelf.knowledge), categories=len(shelf.knowledge.categories)
+        _("Knowledge base reloaded: {entries}, {topics}.").format(
+            entries=ngettext("{count} entry", "{count} entries", entries).format(count=entries),
+            topics=ngettext("{count} topic", "{count} topics", topics).format(count=topics),
         )
     )
+
+
+async def waiting_questions(
+    message: Message,
+    session: AsyncSession,
+    person: Person,
+    bot: Bot,
+    i18n: I18n,
+    wall_clock: WallClock,
+) -> None:
+    """/questions: what still waits for a staff reply, oldest first, each with ✍️ Reply."""
+    if not person.is_admin:
+        await message.answer(_("This command is for the programme staff."))
+        return
+    questions, total = await faq_log.waiting(session, LISTED_QUESTIONS)
+    if not questions:
+        await message.answer(_("No questions are waiting for a reply."))
+        return
+    summary = ngettext(
+        "{count} question is waiting for a reply.",
+        "{count} questions are waiting for a reply, oldest first:",
+        total,
+    ).format(count=total)
+    if total > len(questions):
+        summary += " " + _(
+            "Here are the oldest {shown}; once they are answered, /questions shows the next."
+        ).format(shown=len(questions))
+    await message.answer(summary)
+    askers = await users_by_id(session, [q.user_id for q in questions])
+    now = wall_clock()
+    for question in questions:
+        assert question.handed_off_at is not None
+        ago = max(now - question.handed_off_at, timedelta(seconds=1))
+        asked = format_timedelta(-ago, add_direction=True, locale=i18n.current_locale)
+        await send_staff_copy(bot, person.id, question, askers.get(question.user_id), asked)
 
 
 def create_router() -> Router:
@@ -233,6 +327,7 @@ def create_router() -> Router:
     )
     router.message.register(still_writing, StaffReply.writing, is_command)
     router.message.register(reload_content, Command("reload_content"))
+    router.message.register(waiting_questions, Command("questions"))
     router.message.register(send_reply, StaffReply.writing, has_text)
     router.message.register(reply_not_text, StaffReply.writing)
     return router

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -34,6 +34,17 @@ def _main_menu(_locale: str) -> InlineKeyboardMarkup:
     return builder.adjust(2).as_markup()
 
 
+def home_button() -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME).pack()
+    )
+
+
+def home_keyboard() -> InlineKeyboardMarkup:
+    """Just « Main menu: under a message that ends a conversation."""
+    return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
 @cache
 def language_picker() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
@@ -49,5 +60,5 @@ def settings_menu(current: str) -> InlineKeyboardMarkup:
         text=_("Language: {language}").format(language=language),
         callback_data=MenuCB(action=MenuAction.SETTINGS_LANGUAGE),
     )
-    builder.button(text=_("« Main menu"), callback_data=MenuCB(action=MenuAction.HOME))
+    builder.add(home_button())
     return builder.adjust(1).as_markup()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     select,
     update,
@@ -59,6 +60,7 @@ __all__ = [
     "claim",
     "count_upcoming",
     "free_desks",
+    "next_booked_day",
     "on_day",
     "own_booking",
     "release",
@@ -312,6 +314,16 @@ async def on_day(session: AsyncSession, place: Place, day: date) -> list[DeskBoo
     )
     order = {desk.id: n for n, desk in enumerate(place.desks)}
     return sorted(rows, key=lambda b: (order.get(b.desk_id, len(order)), b.period, b.id))
+
+
+async def next_booked_day(session: AsyncSession, after: date) -> date | None:
+    """The first day after `after` with a live booking at any location."""
+    day = await session.scalar(
+        select(func.min(DeskBooking.day)).where(
+            DeskBooking.day > after, DeskBooking.status.in_(LIVE)
+        )
+    )
+    return day
 
 
 async def between(session: AsyncSession, first: date, last: date) -> list[DeskBooking]:

@@ -3,8 +3,8 @@ checked on one read of the situation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -30,6 +30,13 @@ class DayAvailability:
     closure: Closure | None
     free: dict[Period, int]  # desks free for each period that has not started
     total: int
+    # the asking person's own half-days ("am", "pm") on this day, at any location: half →
+    # location id (nobody holds two desks at once, so these periods are not theirs to book)
+    mine: Mapping[str, int] = field(default_factory=dict)
+
+    def held(self, period: Period) -> bool:
+        """The person already has a desk for some of `period` (here or at another location)."""
+        return any(half in self.mine for half in period.halves)
 
     @property
     def open(self) -> bool:
@@ -37,18 +44,32 @@ class DayAvailability:
 
     @property
     def bookable(self) -> bool:
-        return self.closure is None and any(self.free.values())
+        """A desk is free for a period the person does not already hold a desk for."""
+        return self.closure is None and any(
+            count and not self.held(period) for period, count in self.free.items()
+        )
+
+    @property
+    def all_mine(self) -> bool:
+        """Every period still ahead is one the person already holds a desk for."""
+        return self.open and all(self.held(period) for period in self.free)
 
     @property
     def full(self) -> bool:
         """Open, not over, and not a desk left: the day for the waitlist."""
-        return self.open and not self.bookable
+        return self.open and not self.all_mine and not self.bookable
 
 
 async def availability(
-    session: AsyncSession, place: Place, days: Sequence[date], now: datetime, language: str = "en"
+    session: AsyncSession,
+    place: Place,
+    days: Sequence[date],
+    now: datetime,
+    language: str = "en",
+    user_id: int | None = None,
 ) -> list[DayAvailability]:
-    """What is free on each of `days` (consecutive): one query for the slots, one for closures."""
+    """What is free on each of `days` (consecutive): one query for the slots, one for closures;
+    with `user_id`, also the half-days that person already holds a desk for, anywhere."""
     if not days:
         return []
     first, last = days[0], days[-1]
@@ -61,6 +82,15 @@ async def availability(
     taken: dict[tuple[date, str], set[int]] = {}
     for day, half, desk_id in rows:
         taken.setdefault((day, half), set()).add(desk_id)
+    mine: dict[date, dict[str, int]] = {}
+    if user_id is not None:
+        own = await session.execute(
+            select(DeskSlot.day, DeskSlot.half, DeskSlot.location_id).where(
+                DeskSlot.user_id == user_id, DeskSlot.day.between(first, last)
+            )
+        )
+        for day, half, location_id in own:
+            mine.setdefault(day, {})[half] = location_id
     desk_ids = {desk.id for desk in place.desks}
     result = []
     for day in days:
@@ -76,7 +106,7 @@ async def availability(
             ):
                 if not place.started(day, period, now):
                     free[period] = len(desk_ids - busy)
-        result.append(DayAvailability(day, closure, free, len(desk_ids)))
+        result.append(DayAvailability(day, closure, free, len(desk_ids), mine.get(day, {})))
     return result
 
 

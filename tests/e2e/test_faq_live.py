@@ -29,7 +29,10 @@ async def test_questions_and_the_hand_off_to_an_admin(live: tuple[SandboxServer,
     assert anna.last.text.startswith("Sorry, I don't know the answer to that")
     await anna.press("Yes, ask the staff")
     await server.wait_idle()
-    assert olga.last.text.startswith("❓ Вопрос к сотрудникам от Anna (id 1001)")
+    assert olga.last.text == (
+        "❓ Вопрос для сотрудников\nОт кого: Anna (id 1001)\nЯзык: английский\n\n"
+        "can you recommend a good dentist in Lappeenranta?"
+    )
     await olga.press("Ответить")
     await server.wait_idle()
     await olga.send("Загляните в городской портал здоровья, а мы ждём вас в оазисе!")
