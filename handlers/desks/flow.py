@@ -164,10 +164,10 @@ async def day_screen(
         opens=clock(opens),
         closes=clock(closes),
     )
-    if state.mine:
-        text += "\n" + own_desks_text(state, places)
+    if state.mine:  # what they hold already, on a line of its own, before any choice
+        text += "\n" + own_desks_text(state, places) + ("" if state.all_mine else "\n")
     if not state.all_mine:
-        text += " " + _("Choose a time:")
+        text += ("" if state.mine else " ") + _("Choose a time:")
     await edit_or_send(query, with_note(note, text), kb.periods_keyboard(place, state))
 
 
