@@ -40,12 +40,15 @@ from content.knowledge import KB_DIR
 from content.library import Library
 from content.places import PLACES_FILE, load_places
 from handlers import get_routers
+from scheduler.delivery import Delivery, rate_storage
+from scheduler.messages import renderers
 from storage import migrate
 from storage.base import WallClock, utcnow
 from storage.desks import places as places_store
 from storage.desks.places import Places
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
 from storage.fsm import SQLStorage
+from storage.outbox import Doorbell
 from storage.users import Directory, sync_admins
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,8 @@ class Runtime:
     library: Library
     places: Places
     metrics: Metrics = field(default_factory=Metrics)
+    # rung when a message due now is committed: this process's delivery engine sends at once
+    doorbell: Doorbell = field(default_factory=Doorbell)
 
     async def close(self) -> None:
         await self.storage.close()
@@ -98,14 +103,17 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         await engine.dispose()
         reason = exc.orig if isinstance(exc, DBAPIError) else exc
         raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
-    factory = create_session_factory(engine)
+    doorbell = Doorbell()
+    factory = create_session_factory(engine, outbox_doorbell=doorbell)
     async with unit_of_work(factory) as session:
         await places_store.sync_places(session, seeds)
         places = await places_store.load_places(session)
         await sync_admins(session, settings.admin_ids)
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)
-    return Runtime(settings, engine, factory, storage, isolation, i18n, library, places)
+    return Runtime(
+        settings, engine, factory, storage, isolation, i18n, library, places, doorbell=doorbell
+    )
 
 
 def _pool_sizes(settings: Settings) -> dict[str, Any]:
@@ -139,14 +147,30 @@ def _fsm_storage(
     return SQLStorage(factory), SimpleEventIsolation()
 
 
-def create_bot(settings: Settings, token: str | None = None) -> Bot:
+def create_bot(settings: Settings, token: str | None = None, *, retrying: bool = True) -> Bot:
+    """The bot for answering updates (calls retried on 429/5xx), or with `retrying=False` the
+    delivery engine's, which paces and retries on its own and must never sleep in a call."""
     token = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
     if not token:
         raise ConfigError("BOT_TOKEN: not set")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     guard(session)  # first: commit, then call (and retry)
-    session.middleware(RetryMiddleware())
+    if retrying:
+        session.middleware(RetryMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def create_delivery(runtime: Runtime, bot: Bot) -> Delivery:
+    """The delivery engine of this process, with every kind of message the bot sends."""
+    settings = runtime.settings
+    return Delivery(
+        runtime.factory,
+        bot,
+        runtime.i18n,
+        renderers(runtime.places, runtime.library),
+        rate=settings.send_rate,
+        storage=rate_storage(settings.redis_url),
+    )
 
 
 def create_dispatcher(

@@ -18,6 +18,7 @@ from bot.runners import poll
 from bot.sandbox.chat import TerminalChat
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
+from bot.service import delivering
 from bot.settings import Settings
 from content.library import Library
 from storage.engine import unit_of_work
@@ -76,13 +77,16 @@ async def sandboxed_bot(
             if as_in_production
             else _poll(dispatcher, bot)
         )
-        polling = asyncio.create_task(loop)
         try:
-            yield server, runtime
+            async with delivering(runtime, settings, DEMO_TOKEN):
+                polling = asyncio.create_task(loop)
+                try:
+                    yield server, runtime
+                finally:
+                    if not polling.done():
+                        await dispatcher.stop_polling()
+                    await polling
         finally:
-            if not polling.done():
-                await dispatcher.stop_polling()
-            await polling
             await bot.session.close()
             await runtime.close()
 

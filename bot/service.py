@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
 
-from bot.app import create_bot, create_dispatcher, open_runtime
+from bot.app import Runtime, create_bot, create_delivery, create_dispatcher, open_runtime
 from bot.runners import run_polling, run_webhook
 from bot.settings import ConfigError, Settings
+from scheduler.delivery import Delivery
 from scheduler.desks import add_desk_jobs
 from scheduler.setup import create_scheduler
 
@@ -27,16 +31,35 @@ async def serve(settings: Settings) -> None:
         scheduler = create_scheduler(runtime.storage, runtime.engine)
         add_desk_jobs(scheduler, runtime.factory, runtime.places, bot, runtime.i18n)
         scheduler.start()
-        tune_gc()
-        try:
-            if settings.webhook_url:
-                await run_webhook(runtime, bot, dispatcher)
-            else:
-                await run_polling(runtime, bot, dispatcher)
-        finally:
-            scheduler.shutdown(wait=False)
+        async with delivering(runtime, settings):
+            tune_gc()
+            try:
+                if settings.webhook_url:
+                    await run_webhook(runtime, bot, dispatcher)
+                else:
+                    await run_polling(runtime, bot, dispatcher)
+            finally:
+                scheduler.shutdown(wait=False)
     finally:
         await runtime.close()
+
+
+@asynccontextmanager
+async def delivering(
+    runtime: Runtime, settings: Settings, token: str | None = None
+) -> AsyncIterator[Delivery]:
+    """The delivery engine running beside the bot, with a bot of its own that does not retry
+    (the engine paces and retries; a call must never sleep out a long 429 in its way)."""
+    bot = create_bot(settings, token, retrying=False)
+    delivery = create_delivery(runtime, bot)
+    task = asyncio.create_task(delivery.run(runtime.doorbell), name="delivery")
+    try:
+        yield delivery
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await bot.session.close()
 
 
 async def introduce(bot: Bot, settings: Settings) -> None:

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     places_file: Path | None = None
     throttle_rate: float = Field(default=3.0, gt=0, description="messages per second per user")
+    send_rate: float = Field(
+        default=25.0, gt=0, le=1000, description="messages per second the bot sends on its own"
+    )
     throttle_burst: int = Field(default=5, ge=1)
     max_concurrent_updates: int = Field(
         default=32, ge=1, le=1000, description="updates handled at once by one instance"

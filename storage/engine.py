@@ -128,11 +128,17 @@ class UnitSession(AsyncSession):
         return bool(sync.new or sync.dirty or sync.deleted)
 
 
-def create_session_factory(engine: AsyncEngine) -> SessionFactory:
-    """Sessions of `engine`; on SQLite they share one writer lock."""
+def create_session_factory(engine: AsyncEngine, **info: Any) -> SessionFactory:
+    """Sessions of `engine`; on SQLite they share one writer lock. `info` is handed to every
+    session (the outbox's doorbell)."""
     lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     return async_sessionmaker(
-        engine, class_=UnitSession, expire_on_commit=False, autoflush=False, writer_lock=lock
+        engine,
+        class_=UnitSession,
+        expire_on_commit=False,
+        autoflush=False,
+        writer_lock=lock,
+        info=info,
     )
 
 

@@ -6,6 +6,7 @@ from storage.desks.tables import DeskBooking, DeskDay, DeskSlot
 from storage.desks.waitlist import WaitlistEntry
 from storage.faq_log import FaqQuestion
 from storage.fsm import FSMRecord
+from storage.outbox import OutboxMessage
 from storage.users import User
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "FSMRecord",
     "FaqQuestion",
     "Location",
+    "OutboxMessage",
     "User",
     "WaitlistEntry",
     "ZoneRow",

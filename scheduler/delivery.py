@@ -1,0 +1,272 @@
+"""The delivery engine: sends what the outbox holds, at Telegram's pace, never twice.
+
+A round claims the due rows (storage.outbox.claim, under a lease), renders each in its
+recipient's current language from the current state (a renderer per kind; None drops the
+row), sends them — one chat's rows in order, chats side by side — under a global rate for the
+bot (SEND_RATE, shared by every instance through Redis when REDIS_URL is set), one message a
+second per chat and 20 a minute per group, then records the outcomes. No transaction is open
+while Telegram is called.
+
+Failures: a 429 pauses the whole engine for its retry_after (the rows wait, those that stop
+being useful meanwhile are dropped); network errors and 5xx are retried with backoff up to
+`max_attempts`, then the row is `failed`; a 403 or "chat not found" marks the person blocked
+and drops what else waits for them; any other 400 fails the row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox
+from storage.base import WallClock, utcnow
+from storage.engine import SessionFactory, unit_of_work
+from storage.outbox import Doorbell, OutboxMessage, Outcome, State
+from storage.users import mark_blocked, users_by_id
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+IDLE_LOOK = 5.0  # seconds between looks at the outbox when nothing rings (other instances)
+PER_CHAT = RateLimitItemPerSecond(1)
+PER_GROUP = RateLimitItemPerMinute(20)
+CONCURRENT_CHATS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message as it goes out."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+# A kind's renderer: the message(s) for a row, in the current locale (the recipient's), from
+# the current state; None or [] when there is nothing to send any more (the row is dropped).
+Renderer = Callable[[AsyncSession, OutboxMessage], Awaitable[Sequence[Rendered] | None]]
+
+
+def rate_storage(redis_url: str | None) -> Storage:
+    """Where the rate is counted: Redis (shared by every instance) or this process's memory."""
+    if redis_url:
+        uri = "async+" + redis_url if not redis_url.startswith("async+") else redis_url
+        return RedisStorage(uri, implementation="redispy", key_prefix="concierge-send")
+    return MemoryStorage()
+
+
+class Delivery:
+    """The engine of one process (any number may run on one database)."""
+
+    def __init__(
+        self,
+        factory: SessionFactory,
+        bot: Bot,
+        i18n: I18n,
+        renderers: Mapping[str, Renderer],
+        *,
+        rate: float = 25.0,
+        storage: Storage | None = None,
+        clock: WallClock = utcnow,
+        owner: str | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ) -> None:
+        self.factory = factory
+        self.bot = bot
+        self.i18n = i18n
+        self.renderers = renderers
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.batch = batch
+        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self.rate = _per_second(rate) if rate > 0 else None
+        self.paused_until: datetime | None = None
+
+    async def run(self, doorbell: Doorbell) -> None:
+        """Deliver until cancelled: at once when rung, otherwise when the next row falls due
+        (looking at least every IDLE_LOOK seconds, for rows other instances wrote)."""
+        while True:
+            try:
+                handled = await self.deliver_due()
+            except Exception:  # the database away a moment: look again shortly
+                log.exception("delivery round failed")
+                handled = 0
+            if handled:
+                continue
+            await doorbell.wait(await self._idle_seconds())
+
+    async def _idle_seconds(self) -> float:
+        now = self.clock()
+        if self.paused_until is not None and self.paused_until > now:
+            return min((self.paused_until - now).total_seconds(), IDLE_LOOK)
+        async with unit_of_work(self.factory) as session:
+            due = await outbox.next_due(session)
+        if due is None:
+            return IDLE_LOOK
+        return max(0.0, min((due - now).total_seconds(), IDLE_LOOK))
+
+    async def deliver_due(self) -> int:
+        """One round: claim, render, send, record; how many rows it handled."""
+        now = self.clock()
+        if self.paused_until is not None:
+            if self.paused_until > now:
+                return 0
+            log.info("delivery resumes after Telegram's pause")
+            self.paused_until = None
+        async with unit_of_work(self.factory) as session:
+            rows = await outbox.claim(session, self.owner, now, self.batch, self.lease)
+        if not rows:
+            return 0
+        messages = await self._render(rows, now)
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        gate = asyncio.Semaphore(CONCURRENT_CHATS)
+        results = await asyncio.gather(
+            *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
+        )
+        outcomes = [outcome for chat in results for outcome in chat]
+        blocked = {row.chat_id for row, o in zip(_flat(by_chat), outcomes, strict=True)
+                   if o.error == BLOCKED}  # fmt: skip
+        async with unit_of_work(self.factory) as session:
+            await outbox.settle(session, self.owner, outcomes)
+            for chat_id in blocked:
+                await mark_blocked(session, chat_id)
+                await outbox.drop_for_chat(session, chat_id, BLOCKED)
+        return len(rows)
+
+    async def _render(
+        self, rows: Sequence[OutboxMessage], now: datetime
+    ) -> dict[int, Sequence[Rendered] | Outcome]:
+        """Each row's messages, or its outcome when it is not to be sent."""
+        rendered: dict[int, Sequence[Rendered] | Outcome] = {}
+        async with unit_of_work(self.factory) as session:
+            people = await users_by_id(session, {row.chat_id for row in rows})
+            for row in rows:
+                if row.useful_until is not None and row.useful_until <= now:
+                    rendered[row.id] = Outcome(row.id, State.DROPPED, "no longer useful")
+                    continue
+                renderer = self.renderers.get(row.kind)
+                if renderer is None:
+                    rendered[row.id] = Outcome(row.id, State.FAILED, f"no renderer: {row.kind}")
+                    continue
+                person = people.get(row.chat_id)
+                if person is not None and person.blocked_at is not None:
+                    rendered[row.id] = Outcome(row.id, State.DROPPED, BLOCKED)
+                    continue
+                locale = (person and person.locale) or self.i18n.default_locale
+                with self.i18n.context(), self.i18n.use_locale(locale):
+                    parts = await renderer(session, row)
+                rendered[row.id] = (
+                    list(parts) if parts else Outcome(row.id, State.DROPPED, "nothing to send")
+                )
+        return rendered
+
+    async def _send_chat(
+        self,
+        gate: asyncio.Semaphore,
+        rows: Sequence[OutboxMessage],
+        messages: Mapping[int, Sequence[Rendered] | Outcome],
+    ) -> list[Outcome]:
+        """One chat's rows, in order; once the chat is gone, the rest are dropped."""
+        outcomes: list[Outcome] = []
+        async with gate:
+            for row in rows:
+                prepared = messages[row.id]
+                if isinstance(prepared, Outcome):
+                    outcomes.append(prepared)
+                elif outcomes and outcomes[-1].error == BLOCKED:
+                    outcomes.append(Outcome(row.id, State.DROPPED, BLOCKED))
+                else:
+                    outcomes.append(await self._send(row, prepared))
+        return outcomes
+
+    async def _send(self, row: OutboxMessage, parts: Sequence[Rendered]) -> Outcome:
+        if self.paused_until is not None:  # another chat was told to wait meanwhile
+            return self._wait_out(row, "paused by Telegram")
+        try:
+            message_id = None
+            for part in parts:
+                await self._pace(row.chat_id)
+                sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
+                message_id = sent.message_id
+        except TelegramRetryAfter as error:
+            resume = self.clock() + timedelta(seconds=error.retry_after)
+            if self.paused_until is None or resume > self.paused_until:
+                self.paused_until = resume
+                log.warning("Telegram asks to wait %s s: delivery pauses", error.retry_after)
+            return self._wait_out(row, error.message)
+        except TelegramForbiddenError:
+            log.info("message %s not delivered, %s blocked the bot", row.id, row.chat_id)
+            return Outcome(row.id, State.DROPPED, BLOCKED)
+        except TelegramBadRequest as error:
+            if "chat not found" in error.message.lower():
+                return Outcome(row.id, State.DROPPED, BLOCKED)
+            log.warning("message %s refused by Telegram: %s", row.id, error.message)
+            return Outcome(row.id, State.FAILED, error.message)
+        except (TelegramNetworkError, TelegramServerError) as error:
+            if row.attempts >= self.max_attempts:
+                log.error("message %s failed after %d attempts: %s", row.id, row.attempts, error)
+                return Outcome(row.id, State.FAILED, str(error))
+            backoff = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
+            return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
+        return Outcome(row.id, State.SENT, message_id=message_id)
+
+    def _wait_out(self, row: OutboxMessage, reason: str) -> Outcome:
+        """Back to the queue until the pause ends; dropped if it is useless by then."""
+        resume = self.paused_until or self.clock()
+        if row.useful_until is not None and row.useful_until <= resume:
+            log.info("message %s dropped: no longer useful when the pause ends", row.id)
+            return Outcome(row.id, State.DROPPED, "no longer useful after a pause")
+        return Outcome(row.id, State.PENDING, reason, retry_at=resume)
+
+    async def _pace(self, chat_id: int) -> None:
+        """Wait for this chat's turn, then for the bot's."""
+        await self._acquire(PER_GROUP if chat_id < 0 else PER_CHAT, "chat", str(chat_id))
+        if self.rate is not None:
+            await self._acquire(self.rate, "bot")
+
+    async def _acquire(self, item: RateLimitItem, *key: str) -> None:
+        while not await self.limiter.hit(item, *key):
+            stats = await self.limiter.get_window_stats(item, *key)
+            await asyncio.sleep(max(stats.reset_time - time.time(), 0.002))
+
+
+BLOCKED = "blocked the bot, or the chat is gone"
+
+
+def _per_second(rate: float) -> RateLimitItem:
+    """`rate` messages a second as a moving window (fractions as per-minute counts)."""
+    if rate >= 1 and float(rate).is_integer():
+        return RateLimitItemPerSecond(int(rate))
+    return RateLimitItemPerMinute(max(1, round(rate * 60)))
+
+
+def _flat(by_chat: Mapping[int, Sequence[OutboxMessage]]) -> list[OutboxMessage]:
+    return [row for rows in by_chat.values() for row in rows]

@@ -1,0 +1,262 @@
+"""The outbox: every message the bot sends on its own (a notice to someone other than the
+person who pressed, an offer, a reminder), written in the same transaction as the change that
+causes it and delivered by the engine in `scheduler/delivery.py`.
+
+A row names its recipient, its kind and what it is about (`ref` and `params`); the text is
+rendered when it is sent, in the recipient's language of that moment, from the state of that
+moment. Rows are claimed with a conditional UPDATE under a lease (on PostgreSQL `FOR UPDATE
+SKIP LOCKED`), so two instances never send the same row and a row claimed by an instance that
+died is taken again once its lease has run out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Index,
+    Integer,
+    String,
+    and_,
+    event,
+    exists,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, aliased, mapped_column
+
+from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender until `lease_until`
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the retries, or Telegram refused it for good
+    DROPPED = "dropped"  # no longer worth sending (cancelled, too late, recipient gone)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_due_at", "state", "due_at"),
+        Index("ix_outbox_chat_id_state", "chat_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[int | None] = mapped_column(BigInteger)  # the booking, question… it is about
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    useful_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # later: dropped
+    state: Mapped[str] = mapped_column(String(8), default=State.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(CleanText)
+    lease_owner: Mapped[str | None] = mapped_column(CleanString(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's, once sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Doorbell:
+    """Rung when a transaction that wrote a message due now commits: the engine of this
+    process starts sending at once instead of at its next look (other instances find the row
+    at theirs). Handed to the sessions by the session factory (`info["outbox_doorbell"]`)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        self._event.set()
+
+    async def wait(self, seconds: float) -> bool:
+        """True if rung within `seconds` (the bell is then reset)."""
+        if self._event.is_set():
+            self._event.clear()
+            return True
+        try:
+            await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            return False
+        self._event.clear()
+        return True
+
+
+def _ring_on_commit(session: AsyncSession) -> None:
+    if session.info.get("outbox_listening"):
+        return
+    session.info["outbox_listening"] = True
+    sync = session.sync_session
+
+    def committed(_session: Any) -> None:
+        if session.info.pop("outbox_due_now", False):
+            doorbell = session.info.get("outbox_doorbell")
+            if doorbell is not None:
+                doorbell.ring()
+
+    event.listen(sync, "after_commit", committed)
+    event.listen(sync, "after_rollback", lambda _s: session.info.pop("outbox_due_now", None))
+
+
+def enqueue(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    *,
+    ref: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    due_at: datetime | None = None,
+    useful_until: datetime | None = None,
+) -> OutboxMessage:
+    """A message to deliver, part of the caller's unit of work: it goes out only if that
+    commits. A message due now wakes the engine once the commit is done."""
+    now = utcnow()
+    row = OutboxMessage(
+        chat_id=chat_id,
+        kind=kind,
+        ref=ref,
+        params=dict(params or {}),
+        due_at=due_at or now,
+        useful_until=useful_until,
+        state=State.PENDING,
+        attempts=0,
+        created_at=now,
+    )
+    session.add(row)
+    if row.due_at <= now:
+        _ring_on_commit(session)
+        session.info["outbox_due_now"] = True
+    return row
+
+
+async def claim(
+    session: AsyncSession, owner: str, now: datetime, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for `owner` until `now + lease`: pending ones that are due,
+    and those whose sender's lease ran out (it died). Oldest due first, and one row per chat:
+    a chat's next row is claimable only once the one before it is done, so a person gets
+    their messages in order even with several senders (and one a second is all a chat may
+    have anyway)."""
+
+    def live(row: Any) -> Any:
+        return or_(
+            and_(row.state == State.PENDING, row.due_at <= now),
+            row.state == State.SENDING,
+        )
+
+    earlier = aliased(OutboxMessage)
+    first_of_chat = ~exists().where(
+        earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id, live(earlier)
+    )
+    due = or_(
+        and_(OutboxMessage.state == State.PENDING, OutboxMessage.due_at <= now),
+        and_(OutboxMessage.state == State.SENDING, OutboxMessage.lease_until < now),
+    )
+    ids = (
+        select(OutboxMessage.id)
+        .where(due, first_of_chat)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    claimed = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+        .values(
+            state=State.SENDING,
+            lease_owner=owner,
+            lease_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed, key=lambda row: (row.due_at, row.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row."""
+
+    id: int
+    state: State
+    error: str | None = None
+    message_id: int | None = None
+    retry_at: datetime | None = None  # back to pending, due then
+
+
+async def settle(session: AsyncSession, owner: str, outcomes: Sequence[Outcome]) -> None:
+    """Record what became of claimed rows, only while `owner` still holds them (a row whose
+    lease ran out and was taken by another sender is that sender's to record)."""
+    now = utcnow()
+    for outcome in outcomes:
+        values: dict[str, Any] = {"last_error": outcome.error, "lease_owner": None}
+        if outcome.retry_at is not None:
+            values |= {"state": State.PENDING, "due_at": outcome.retry_at, "lease_until": None}
+        else:
+            values |= {"state": outcome.state, "lease_until": None}
+            if outcome.state is State.SENT:
+                values |= {"sent_at": now, "message_id": outcome.message_id}
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outcome.id, OutboxMessage.lease_owner == owner)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def drop_for_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
+    """The recipient cannot be written to (blocked the bot, chat gone): their pending rows go."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.state == State.PENDING)
+        .values(state=State.DROPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def drop(session: AsyncSession, kind: str, refs: Iterable[int], reason: str) -> int:
+    """Pending messages about things that are gone (a cancelled booking's reminder)."""
+    wanted = list(refs)
+    if not wanted:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.ref.in_(wanted),
+            OutboxMessage.state == State.PENDING,
+        )
+        .values(state=State.DROPPED, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row falls due (the engine sleeps until then)."""
+    return await session.scalar(
+        select(OutboxMessage.due_at)
+        .where(OutboxMessage.state == State.PENDING)
+        .order_by(OutboxMessage.due_at)
+        .limit(1)
+    )
+
+
+__all__ = [
+    "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat", "enqueue",
+    "next_due", "settle",
+]  # fmt: skip
