@@ -78,7 +78,8 @@ async def sandboxed_bot(
             else _poll(dispatcher, bot)
         )
         try:
-            async with delivering(runtime, settings, DEMO_TOKEN):
+            async with delivering(runtime, settings, DEMO_TOKEN) as delivery:
+                server.busy_checks.append(lambda: None if delivery.idle else "delivering")
                 polling = asyncio.create_task(loop)
                 try:
                     yield server, runtime

@@ -29,7 +29,7 @@ async def serve(settings: Settings) -> None:
             raise
         dispatcher = create_dispatcher(runtime)
         scheduler = create_scheduler(runtime.storage, runtime.engine)
-        add_desk_jobs(scheduler, runtime.factory, runtime.places, bot, runtime.i18n)
+        add_desk_jobs(scheduler, runtime.factory, runtime.places)
         scheduler.start()
         async with delivering(runtime, settings):
             tune_gc()

@@ -7,7 +7,6 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +32,6 @@ from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status, waitlist
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places
-from storage.engine import SessionFactory
 from storage.users import Person
 
 MAX_LISTED = 10
@@ -191,9 +189,6 @@ async def cancel(
     person: Person,
     places: Places,
     wall_clock: WallClock,
-    bot: Bot,
-    i18n: I18n,
-    session_factory: SessionFactory,
 ) -> None:
     now = wall_clock()
     try:
@@ -203,7 +198,7 @@ async def cancel(
         return
     place = places.get(booking.location_id)
     assert place is not None
-    await _pass_on(session, session_factory, bot, i18n, places, booking, now)
+    await _pass_on(session, places, booking, now)
     await query.answer(_("Cancelled."))
     text = _("Your booking is cancelled.\n\n{details}").format(
         details=booking_lines(place, booking)
@@ -276,9 +271,6 @@ async def decline_offer(
     person: Person,
     places: Places,
     wall_clock: WallClock,
-    bot: Bot,
-    i18n: I18n,
-    session_factory: SessionFactory,
 ) -> None:
     now = wall_clock()
     try:
@@ -286,7 +278,7 @@ async def decline_offer(
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
-    await _pass_on(session, session_factory, bot, i18n, places, booking, now)
+    await _pass_on(session, places, booking, now)
     await query.answer()
     await edit_or_send(
         query,
@@ -296,24 +288,11 @@ async def decline_offer(
 
 
 async def _pass_on(
-    session: AsyncSession,
-    factory: SessionFactory,
-    bot: Bot,
-    i18n: I18n,
-    places: Places,
-    freed: DeskBooking,
-    now: datetime,
+    session: AsyncSession, places: Places, freed: DeskBooking, now: datetime
 ) -> None:
-    """A desk freed up: hold it for the next people in line, who hear of it once the change
-    is committed."""
-    offers = await waitlist.refill_after(session, places, [freed], now)
-    if offers:
-        notices.after_commit_send(
-            session,
-            factory,
-            i18n,
-            lambda own: notices.offer_desks(bot, i18n, own, places, offers),
-        )
+    """A desk freed up: hold it for the next people in line, who are told through the
+    outbox in the same transaction."""
+    notices.offer_desks(session, await waitlist.refill_after(session, places, [freed], now), now)
 
 
 async def leave_waitlist(

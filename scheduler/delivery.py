@@ -107,10 +107,19 @@ class Delivery:
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
         self.paused_until: datetime | None = None
+        self._in_round = False
+        self._doorbell: Doorbell | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Nothing being sent, and not rung since the last round (the sandbox waits for it)."""
+        rung = self._doorbell is not None and self._doorbell.rung
+        return not self._in_round and not rung
 
     async def run(self, doorbell: Doorbell) -> None:
         """Deliver until cancelled: at once when rung, otherwise when the next row falls due
         (looking at least every IDLE_LOOK seconds, for rows other instances wrote)."""
+        self._doorbell = doorbell
         while True:
             try:
                 handled = await self.deliver_due()
@@ -133,6 +142,13 @@ class Delivery:
 
     async def deliver_due(self) -> int:
         """One round: claim, render, send, record; how many rows it handled."""
+        self._in_round = True
+        try:
+            return await self._round()
+        finally:
+            self._in_round = False
+
+    async def _round(self) -> int:
         now = self.clock()
         if self.paused_until is not None:
             if self.paused_until > now:
@@ -176,10 +192,7 @@ class Delivery:
                 if renderer is None:
                     rendered[row.id] = Outcome(row.id, State.FAILED, f"no renderer: {row.kind}")
                     continue
-                person = people.get(row.chat_id)
-                if person is not None and person.blocked_at is not None:
-                    rendered[row.id] = Outcome(row.id, State.DROPPED, BLOCKED)
-                    continue
+                person = people.get(row.chat_id)  # a 403 is the truth about blocking: tried
                 locale = (person and person.locale) or self.i18n.default_locale
                 with self.i18n.context(), self.i18n.use_locale(locale):
                     parts = await renderer(session, row)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC
 
-from aiogram import Bot
-from aiogram.utils.i18n import I18n
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -21,39 +19,30 @@ CHECK_EVERY_SECONDS = 60
 
 
 async def expire_desk_offers(
-    factory: SessionFactory,
-    places: Places,
-    bot: Bot,
-    i18n: I18n,
-    wall_clock: WallClock = utcnow,
+    factory: SessionFactory, places: Places, wall_clock: WallClock = utcnow
 ) -> int:
     """Expire the offers whose window has passed and offer those desks again; how many expired.
 
     The database says what is due and each offer is claimed with a conditional UPDATE, so a
-    restart loses nothing and two instances never expire (or announce) the same offer twice.
-    The messages go out after the commit, so no lock is held while Telegram is called.
+    restart loses nothing and two instances never expire the same offer twice; the people
+    concerned are told through the outbox, in the same transaction.
     """
     now = wall_clock()
     async with unit_of_work(factory) as session:
         expired = await waitlist.expire_offers(session, now)
         offers = await waitlist.refill_after(session, places, expired, now)
-    if not expired:
-        return 0
-    log.info("%d desk offers expired, %d new offers", len(expired), len(offers))
-    async with unit_of_work(factory) as session:
-        with i18n.context():
-            await notices.offers_expired(bot, i18n, session, places, expired)
-            await notices.offer_desks(bot, i18n, session, places, offers)
+        notices.offers_expired(session, expired, now)
+        notices.offer_desks(session, offers, now)
+    if expired:
+        log.info("%d desk offers expired, %d new offers", len(expired), len(offers))
     return len(expired)
 
 
-def add_desk_jobs(
-    scheduler: AsyncIOScheduler, factory: SessionFactory, places: Places, bot: Bot, i18n: I18n
-) -> None:
+def add_desk_jobs(scheduler: AsyncIOScheduler, factory: SessionFactory, places: Places) -> None:
     scheduler.add_job(
         expire_desk_offers,
         IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
-        args=[factory, places, bot, i18n],
+        args=[factory, places],
         id="expire_desk_offers",
         replace_existing=True,
     )

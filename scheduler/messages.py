@@ -10,6 +10,9 @@ from storage.desks.places import Places
 
 
 def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
-    """Kind → renderer. The features add theirs here as they move onto the outbox."""
-    del places, library  # the desks and the FAQ hand theirs in as they move over
-    return {}
+    """Kind → renderer, from every feature that sends messages on its own."""
+    from handlers.desks import notices
+    from handlers.faq import staff
+
+    del library
+    return {**notices.renderers(places), **staff.renderers()}

@@ -80,6 +80,10 @@ class Doorbell:
     def ring(self) -> None:
         self._event.set()
 
+    @property
+    def rung(self) -> bool:
+        return self._event.is_set()
+
     async def wait(self, seconds: float) -> bool:
         """True if rung within `seconds` (the bell is then reset)."""
         if self._event.is_set():
@@ -134,7 +138,7 @@ def enqueue(
         created_at=now,
     )
     session.add(row)
-    if row.due_at <= now:
+    if due_at is None or row.due_at <= now:
         _ring_on_commit(session)
         session.info["outbox_due_now"] = True
     return row

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from bot.sandbox.recording import ChatClient, RecordingSession
 from bot.settings import Settings, load_settings
 from content.knowledge import KB_DIR
 from content.library import Library, Shelf, open_shelf
+from scheduler.delivery import Delivery
+from scheduler.messages import renderers
 from storage.engine import create_engine
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -103,8 +105,26 @@ def dispatcher(runtime: Runtime, clock: FakeClock) -> Dispatcher:
 
 
 @pytest.fixture
-def bot() -> Bot:
-    return Bot("42:TEST", session=RecordingSession())
+def bot(runtime: Runtime) -> Bot:
+    """A bot whose calls are recorded; after each update a client feeds, the outbox is
+    delivered through it (the delivery engine, unpaced: tests count, they do not time)."""
+    session = RecordingSession()
+    bot = Bot("42:TEST", session=session)
+    session.delivery = Delivery(  # type: ignore[attr-defined]  # a test may set its clock
+        runtime.factory, bot, runtime.i18n, renderers(runtime.places, runtime.library), rate=0
+    )
+    session.after_update = outbox_drain(session.delivery)  # type: ignore[attr-defined]
+    return bot
+
+
+def outbox_drain(delivery: Delivery) -> Callable[[], Awaitable[int]]:
+    async def drain() -> int:
+        total = 0
+        while handled := await delivery.deliver_due():
+            total += handled
+        return total
+
+    return drain
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from aiogram import Bot
 
 from bot.app import Runtime
 from bot.sandbox.recording import RecordingSession
+from scheduler.delivery import Delivery
 from scheduler.desks import expire_desk_offers
+from scheduler.messages import renderers
 from storage import desks
 from storage.desks import waitlist
 from storage.desks.opening import Period
@@ -43,9 +45,10 @@ async def test_an_unanswered_offer_passes_to_the_next_in_line_and_both_are_told(
     session_log = RecordingSession()
     bot = Bot("42:TEST", session=session_log)
     later = NOW + timedelta(hours=2, minutes=1)
-    assert await expire_desk_offers(
-        runtime.factory, runtime.places, bot, runtime.i18n, lambda: later
-    )
+    kinds = renderers(runtime.places, runtime.library)
+    delivery = Delivery(runtime.factory, bot, runtime.i18n, kinds, rate=0, clock=lambda: later)
+    assert await expire_desk_offers(runtime.factory, runtime.places, lambda: later)
+    assert await delivery.deliver_due() == 2  # the job wrote both messages; the engine sends
 
     [expired] = session_log.chat(FIRST).messages.values()
     assert (expired.text or "").startswith("The desk offered to you was not taken in time")
@@ -59,7 +62,6 @@ async def test_an_unanswered_offer_passes_to_the_next_in_line_and_both_are_told(
     assert held.status == "held" and held.desk_id == offer.desk_id
 
     # Run again, as a second instance or the next minute would: nothing is due, nobody is told.
-    assert not await expire_desk_offers(
-        runtime.factory, runtime.places, bot, runtime.i18n, lambda: later
-    )
+    assert not await expire_desk_offers(runtime.factory, runtime.places, lambda: later)
+    assert await delivery.deliver_due() == 0
     assert len(session_log.chat(FIRST).messages) == len(session_log.chat(SECOND).messages) == 1

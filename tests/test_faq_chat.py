@@ -80,7 +80,7 @@ async def test_an_unknown_question_is_admitted_and_handed_to_staff_and_answered(
     assert "sääennuste Pariisissa" in handoff.text
     await admin.click("Ответить", message=handoff)
     await admin.send("Мы не знаем погоду, но ждём вас в оазисе!")
-    assert admin.last.text == "Ваш ответ доставлен."
+    assert admin.last.text == "Ваш ответ сохранён и уже отправляется."
     assert mikko.last.text.startswith("💬 Ohjelman henkilökunta vastasi kysymykseesi")
     assert "ждём вас в оазисе" in mikko.last.text
     [logged] = await questions(runtime)

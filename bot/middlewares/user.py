@@ -26,5 +26,14 @@ class UserMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
             profile = Profile(user.id, user.first_name, user.last_name, user.username)
+            if _is_start(event):  # back (perhaps after blocking the bot): written afresh
+                self.directory.forget(user.id)
             data["person"] = await self.directory.resolve(data["session"], profile)
         return await handler(event, data)
+
+
+def _is_start(event: TelegramObject) -> bool:
+    """/start: what Telegram sends when someone opens the bot again, e.g. after unblocking it."""
+    message = getattr(event, "message", None)
+    text = getattr(message, "text", None) or ""
+    return text == "/start" or text.startswith(("/start ", "/start@"))

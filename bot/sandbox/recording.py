@@ -46,6 +46,9 @@ class RecordingSession(BaseSession):
         # Called with each method as it arrives (after the bot's own request middlewares):
         # tests look at the world at the moment something is said.
         self.on_call: Callable[[TelegramMethod[Any]], Awaitable[None]] | None = None
+        # Run after each update a ChatClient feeds: tests deliver the outbox there, as the
+        # delivery engine does right after the commit in production.
+        self.after_update: Callable[[], Awaitable[object]] | None = None
         self.chats: dict[int, Recorded] = {}
         self._ids = itertools.count(1)
 
@@ -208,7 +211,10 @@ class ChatClient:
     async def feed(self, update: dict[str, Any]) -> Any:
         from aiogram.types import Update
 
-        return await self.dispatcher.feed_update(self.bot, Update.model_validate(update))
+        result = await self.dispatcher.feed_update(self.bot, Update.model_validate(update))
+        if self.session.after_update is not None:
+            await self.session.after_update()
+        return result
 
     @staticmethod
     def _find(message: Message, button: str | int) -> str:

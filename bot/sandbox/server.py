@@ -73,6 +73,9 @@ class SandboxServer:
         self._faults: list[Fault] = []
         self._hooks: list[Callable[[str, dict[str, Any]], None]] = []
         self._in_flight: Counter[str] = Counter()
+        # Work of the bot's that will call the sandbox soon (its delivery engine, woken):
+        # each says why the sandbox is not idle yet, or None.
+        self.busy_checks: list[Callable[[], str | None]] = []
         self._users: dict[int, SandboxUser] = {}
         self._runner: web.AppRunner | None = None
         self._webhook = WebhookPusher(self.state, self._execute_logged, webhook_retry_delay)
@@ -194,6 +197,7 @@ class SandboxServer:
         busy = {method: count for method, count in self._in_flight.items() if count}
         if busy:
             reasons.append("requests in flight: " + ", ".join(f"{m} x{n}" for m, n in busy.items()))
+        reasons += [reason for check in self.busy_checks if (reason := check()) is not None]
         return "; ".join(reasons) or None
 
     async def wait_idle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -13,7 +13,6 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
 )
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +34,6 @@ from storage.desks import Refused, Status, closures, waitlist
 from storage.desks import places as places_store
 from storage.desks.opening import Place
 from storage.desks.places import Places
-from storage.engine import SessionFactory
 from storage.users import Person
 
 
@@ -158,9 +156,6 @@ async def close_day(
     places: Places,
     state: FSMContext,
     wall_clock: WallClock,
-    bot: Bot,
-    i18n: I18n,
-    session_factory: SessionFactory,
 ) -> None:
     target = await _staff_target(query, callback_data, person, places)
     if target is None:
@@ -168,28 +163,23 @@ async def close_day(
     place, day = target
     reason = await _close_reason(state, day)
     try:
-        closed = await closures.close_day(session, place, day, reason, person.id, wall_clock())
+        now = wall_clock()
+        closed = await closures.close_day(session, place, day, reason, person.id, now)
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
     await query.answer()
     await _forget_reason(state, day)
-    admin_locale = locale()
-
-    async def tell_everyone(own: AsyncSession) -> None:
-        told = await notices.day_closed(bot, i18n, own, place, closed, escape(reason))
-        with i18n.use_locale(admin_locale):
-            text = _(
-                "{place} is closed on {day}. Bookings cancelled: {cancelled}; people told: {told}."
-            ).format(
-                place=html(place.name(locale())),
-                day=day_long(day),
-                cancelled=len(closed.cancelled),
-                told=told,
-            )
-        await edit_or_send(query, text)
-
-    notices.after_commit_send(session, session_factory, i18n, tell_everyone)
+    told = notices.day_closed(session, place, closed, escape(reason), now)
+    text = _(
+        "{place} is closed on {day}. Bookings cancelled: {cancelled}; people to be told: {told}."
+    ).format(
+        place=html(place.name(locale())),
+        day=day_long(day),
+        cancelled=len(closed.cancelled),
+        told=told,
+    )
+    await edit_or_send(query, text)  # the closure and its messages are committed first
 
 
 async def keep_open(

@@ -8,7 +8,7 @@ from contextlib import suppress
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.library import Library
 from content.smalltalk import SmallTalk, small_talk
+from handlers.faq import staff as faq_staff
 from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import (
     answer_keyboard,
@@ -25,13 +26,12 @@ from handlers.faq.keyboards import (
     topics_keyboard,
     without_rating,
 )
-from handlers.faq.staff import send_staff_copy
 from handlers.ui.filters import has_text, is_command
 from handlers.ui.keyboards import home_keyboard, main_menu
 from handlers.ui.screens import edit_or_send, own_message, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
-from storage.users import Directory, Person, mark_blocked, users_by_id
+from storage.users import Directory, Person
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 500  # the search reads the beginning of a very long message
@@ -191,22 +191,8 @@ async def hand_off(
         await query.answer(_("Your question has already been passed to the staff."))
         return
     staff_ids = await faq_log.staff_ids(session, directory.admin_ids)
-    people = await users_by_id(session, [*staff_ids, person.id])
-    delivered = 0
-    for staff_id in staff_ids:
-        staff = people.get(staff_id)
-        with i18n.use_locale((staff and staff.locale) or i18n.default_locale):
-            try:
-                await send_staff_copy(bot, staff_id, question, people.get(person.id))
-            except TelegramForbiddenError:  # blocked the bot: not tried again until they return
-                await mark_blocked(session, staff_id)
-                directory.forget(staff_id)  # so that their next message marks them back
-                continue
-            except TelegramAPIError as error:  # Telegram unreachable, or refused the message
-                log.warning("hand-off %s not delivered to %s: %s", question.id, staff_id, error)
-                continue
-        delivered += 1
-    if delivered:
+    faq_staff.hand_off(session, question, staff_ids)
+    if staff_ids:
         text = _(
             "Done: I have passed your question to the programme staff. Their reply will come here."
         )

@@ -4,11 +4,11 @@ the knowledge base. Private chats only (`staff_in_private_chat`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -27,10 +27,12 @@ from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
 from handlers.ui.filters import has_text, is_command, staff_in_private_chat
 from handlers.ui.screens import refuse_stale
-from storage import faq_log
+from scheduler.delivery import Rendered, Renderer
+from storage import faq_log, outbox
 from storage.base import WallClock
 from storage.faq_log import FaqQuestion
-from storage.users import Directory, Person, User, get_person, mark_blocked, users_by_id
+from storage.outbox import OutboxMessage
+from storage.users import Person, User, get_person, users_by_id
 
 log = logging.getLogger(__name__)
 MAX_LISTED_PROBLEMS = 15
@@ -80,11 +82,47 @@ def staff_copy(question: FaqQuestion, asker: User | None, asked: str | None = No
 async def send_staff_copy(
     bot: Bot, staff_id: int, question: FaqQuestion, asker: User | None, asked: str | None = None
 ) -> None:
-    """The copy of `question` to one staff member, ✍️ Reply under its last part."""
+    """The copy of `question` to one staff member (in /questions), ✍️ Reply under its last part."""
+    for part in staff_copy_messages(question, asker, asked):
+        await bot.send_message(staff_id, part.text, reply_markup=part.markup)
+
+
+def staff_copy_messages(
+    question: FaqQuestion, asker: User | None, asked: str | None = None
+) -> list[Rendered]:
     parts = staff_copy(question, asker, asked)
-    for part in parts[:-1]:
-        await bot.send_message(staff_id, part)
-    await bot.send_message(staff_id, parts[-1], reply_markup=reply_keyboard(question.id))
+    return [
+        *(Rendered(part) for part in parts[:-1]),
+        Rendered(parts[-1], reply_keyboard(question.id)),
+    ]
+
+
+HANDOFF, REPLY = "faq.handoff", "faq.reply"
+
+
+def hand_off(session: AsyncSession, question: FaqQuestion, staff_ids: Sequence[int]) -> None:
+    """The question to each staff member, through the outbox."""
+    for staff_id in staff_ids:
+        outbox.enqueue(session, staff_id, HANDOFF, ref=question.id)
+
+
+def renderers() -> dict[str, Renderer]:
+    async def handoff(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
+        question = await session.get(FaqQuestion, row.ref)
+        if question is None:
+            return None
+        return staff_copy_messages(question, await get_person_row(session, question.user_id))
+
+    async def staff_reply(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
+        question = await session.get(FaqQuestion, row.ref)
+        if question is None:
+            return None
+        text = reply_text(
+            question, str(row.params["reply"]), follow_up=bool(row.params["follow_up"])
+        )
+        return [Rendered(text)]
+
+    return {HANDOFF: handoff, REPLY: staff_reply}
 
 
 def quoted(question: FaqQuestion) -> str:
@@ -103,6 +141,10 @@ def reply_text(question: FaqQuestion, reply: str, *, follow_up: bool) -> str:
     else:
         template = _("💬 The programme staff answered your question\n<i>{question}</i>\n\n{reply}")
     return template.format(question=quoted(question), reply=escape(reply))
+
+
+async def get_person_row(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
 
 
 async def _asker_locale(session: AsyncSession, question: FaqQuestion) -> str:
@@ -189,7 +231,6 @@ async def send_reply(
     message: Message,
     session: AsyncSession,
     person: Person,
-    directory: Directory,
     state: FSMContext,
     i18n: I18n,
     bot: Bot,
@@ -216,27 +257,17 @@ async def send_reply(
         )
         return
     await state.clear()
-    try:
-        await bot.send_message(question.user_id, text)
-    except TelegramForbiddenError:
-        await mark_blocked(session, question.user_id)
-        directory.forget(question.user_id)  # their next message marks them back
+    asker = await get_person_row(session, question.user_id)
+    if asker is not None and asker.blocked_at is not None:
         await message.answer(_("The reply could not be delivered: the person has blocked the bot."))
         return
-    except TelegramAPIError as error:  # the question stays unanswered: nothing is recorded
-        log.warning("staff reply to question %s not delivered: %s", question.id, error)
-        await message.answer(
-            _(
-                "The reply could not be delivered (Telegram answered: {reason}), so the question "
-                "is still waiting for a reply. Press ✍️ Reply under it to try again."
-            ).format(reason=escape(error.message))
-        )
-        return
+    params = {"reply": reply, "follow_up": follow_up}
+    outbox.enqueue(session, question.user_id, REPLY, ref=question.id, params=params)
     if follow_up:
-        await message.answer(_("Your follow-up has been delivered."))
+        await message.answer(_("Your follow-up is saved and on its way to them."))
         return
     await faq_log.record_reply(session, question, person.id, wall_clock())
-    await message.answer(_("Your reply has been delivered."))
+    await message.answer(_("Your reply is saved and on its way to them."))
 
 
 async def still_writing(message: Message) -> None:

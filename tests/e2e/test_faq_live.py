@@ -37,7 +37,7 @@ async def test_questions_and_the_hand_off_to_an_admin(live: tuple[SandboxServer,
     await server.wait_idle()
     await olga.send("Загляните в городской портал здоровья, а мы ждём вас в оазисе!")
     await server.wait_idle()
-    assert olga.last.text == "Ваш ответ доставлен."
+    assert olga.last.text == "Ваш ответ сохранён и уже отправляется."
     assert anna.last.text.startswith("💬 The programme staff answered your question")
     assert "ждём вас в оазисе" in anna.last.text
     assert server.errors == []
