@@ -206,9 +206,9 @@ AfterCommit = Callable[[], Awaitable[None]]
 
 
 def after_commit(session: AsyncSession, step: AfterCommit) -> None:
-    """Run `step` once the update's transaction has committed, and never if it rolls back:
-    for messages to other people, which must not go out for a change that did not happen,
-    nor keep SQLite's write lock while Telegram answers."""
+    """Run `step` once the update's transaction has committed, and never if it rolls back.
+    Not for messages to other people: those are outbox rows (`storage.outbox`), written in
+    the transaction itself and sent by the delivery engine."""
     session.info.setdefault("after_commit", []).append(step)
 
 
