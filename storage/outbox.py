@@ -153,9 +153,9 @@ async def claim(
     their messages in order even with several senders (and one a second is all a chat may
     have anyway)."""
 
-    def live(row: Any) -> Any:
+    def live(row: Any) -> Any:  # ahead in its chat's line: due, being sent, or being retried
         return or_(
-            and_(row.state == State.PENDING, row.due_at <= now),
+            and_(row.state == State.PENDING, or_(row.due_at <= now, row.attempts > 0)),
             row.state == State.SENDING,
         )
 

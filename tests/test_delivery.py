@@ -211,7 +211,7 @@ async def test_server_errors_are_retried_with_backoff_then_fail(runtime: Runtime
 
 async def test_a_429_pauses_everything_for_its_retry_after(runtime: Runtime, bot: Bot) -> None:
     wall = Wall()
-    await enqueue(runtime, ANNA, 1)
+    await enqueue(runtime, ANNA, 1, 3)  # her second waits behind the first, also in the pause
     calls = 0
 
     async def flood(method: TelegramMethod[Any]) -> None:
@@ -229,8 +229,8 @@ async def test_a_429_pauses_everything_for_its_retry_after(runtime: Runtime, bot
     wall.now += timedelta(seconds=599)
     assert await delivery.deliver_due() == 0  # nobody is written to during the pause
     wall.now += timedelta(seconds=2)
-    assert await delivery.deliver_due() == 2
-    assert received(bot, ANNA) == ["note 1"] and received(bot, BORIS) == ["note 2"]
+    assert await drain(delivery) == 3
+    assert received(bot, ANNA) == ["note 1", "note 3"] and received(bot, BORIS) == ["note 2"]
 
 
 async def test_the_shared_rate_counts_in_redis_when_it_is_set(runtime: Runtime, bot: Bot) -> None:
@@ -276,3 +276,26 @@ async def test_a_closed_day_announced_just_before_a_crash_is_told_after_the_rest
     for user_id in people:
         [told] = received(bot, user_id)
         assert "is closed on" in told and "Water leak" in told
+
+
+async def test_a_message_waiting_for_its_retry_keeps_its_place_in_the_chats_line(
+    runtime: Runtime, bot: Bot
+) -> None:
+    wall = Wall()
+    await enqueue(runtime, ANNA, 1, 2)
+    calls = 0
+
+    async def once_down(method: TelegramMethod[Any]) -> None:
+        nonlocal calls
+        if isinstance(method, SendMessage):
+            calls += 1
+            if calls == 1:
+                raise TelegramServerError(method, "Bad Gateway")
+
+    recording(bot).on_call = once_down
+    delivery = engine(runtime, bot, wall)
+    assert await delivery.deliver_due() == 1  # note 1 failed: retried in a second
+    assert await delivery.deliver_due() == 0  # note 2 does not overtake it
+    wall.now += timedelta(seconds=2)
+    assert await drain(delivery) == 2
+    assert received(bot, ANNA) == ["note 1", "note 2"]
