@@ -51,6 +51,7 @@ BATCH = 200
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 IDLE_LOOK = 5.0  # seconds between looks at the outbox when nothing rings (other instances)
+MIN_LOOK = 0.2  # at least this between rounds that found nothing (a due row behind a retry)
 PER_CHAT = RateLimitItemPerSecond(1)
 PER_GROUP = RateLimitItemPerMinute(20)
 CONCURRENT_CHATS = 32
@@ -123,12 +124,12 @@ class Delivery:
         while True:
             try:
                 handled = await self.deliver_due()
+                pause = 0.0 if handled else max(await self._idle_seconds(), MIN_LOOK)
             except Exception:  # the database away a moment: look again shortly
                 log.exception("delivery round failed")
-                handled = 0
-            if handled:
-                continue
-            await doorbell.wait(await self._idle_seconds())
+                pause = IDLE_LOOK
+            if pause:
+                await doorbell.wait(pause)
 
     async def _idle_seconds(self) -> float:
         now = self.clock()
