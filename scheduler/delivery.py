@@ -169,8 +169,8 @@ class Delivery:
             *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
         )
         outcomes = [outcome for chat in results for outcome in chat]
-        blocked = {row.chat_id for row, o in zip(_flat(by_chat), outcomes, strict=True)
-                   if o.error == BLOCKED}  # fmt: skip
+        chat_of = {row.id: row.chat_id for row in rows}
+        blocked = {chat_of[o.id] for o in outcomes if o.error == BLOCKED}
         async with unit_of_work(self.factory) as session:
             await outbox.settle(session, self.owner, outcomes)
             for chat_id in blocked:
@@ -280,7 +280,3 @@ def _per_second(rate: float) -> RateLimitItem:
     if rate >= 1 and float(rate).is_integer():
         return RateLimitItemPerSecond(int(rate))
     return RateLimitItemPerMinute(max(1, round(rate * 60)))
-
-
-def _flat(by_chat: Mapping[int, Sequence[OutboxMessage]]) -> list[OutboxMessage]:
-    return [row for rows in by_chat.values() for row in rows]

@@ -58,6 +58,14 @@ def day_closed(
 
 
 def renderers(places: Places) -> dict[str, Renderer]:
+    async def booking_at(
+        session: AsyncSession, row: OutboxMessage
+    ) -> tuple[DeskBooking, Place] | None:
+        """The booking a row is about and its location, if both still exist."""
+        booking = await session.get(DeskBooking, row.ref)
+        place = places.get(booking.location_id) if booking else None
+        return (booking, place) if booking is not None and place is not None else None
+
     async def offer(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
         booking = await session.get(DeskBooking, row.ref)
         if booking is None or booking.status != Status.HELD or booking.hold_expires_at is None:
@@ -75,10 +83,9 @@ def renderers(places: Places) -> dict[str, Renderer]:
         return [Rendered(text, kb.offer_keyboard(booking.id))]
 
     async def offer_expired(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
-        booking = await session.get(DeskBooking, row.ref)
-        place = places.get(booking.location_id) if booking else None
-        if booking is None or place is None:
+        if (found := await booking_at(session, row)) is None:
             return None
+        booking, place = found
         text = _(
             "The desk offered to you was not taken in time, so it went to the next person "
             "in line:\n\n{slot}"
@@ -86,10 +93,9 @@ def renderers(places: Places) -> dict[str, Renderer]:
         return [Rendered(text, kb.book_again_keyboard())]
 
     async def closed(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
-        booking = await session.get(DeskBooking, row.ref)
-        place = places.get(booking.location_id) if booking else None
-        if booking is None or place is None:
+        if (found := await booking_at(session, row)) is None:
             return None
+        booking, place = found
         text = _(
             "⚠️ <b>{place} is closed on {day}</b>{reason}\n\n"
             "Your booking is cancelled:\n{details}\n\n"

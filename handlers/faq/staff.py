@@ -111,7 +111,7 @@ def renderers() -> dict[str, Renderer]:
         question = await session.get(FaqQuestion, row.ref)
         if question is None:
             return None
-        return staff_copy_messages(question, await get_person_row(session, question.user_id))
+        return staff_copy_messages(question, await session.get(User, question.user_id))
 
     async def staff_reply(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
         question = await session.get(FaqQuestion, row.ref)
@@ -141,10 +141,6 @@ def reply_text(question: FaqQuestion, reply: str, *, follow_up: bool) -> str:
     else:
         template = _("💬 The programme staff answered your question\n<i>{question}</i>\n\n{reply}")
     return template.format(question=quoted(question), reply=escape(reply))
-
-
-async def get_person_row(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
 
 
 async def _asker_locale(session: AsyncSession, question: FaqQuestion) -> str:
@@ -257,7 +253,7 @@ async def send_reply(
         )
         return
     await state.clear()
-    asker = await get_person_row(session, question.user_id)
+    asker = await session.get(User, question.user_id)
     if asker is not None and asker.blocked_at is not None:
         await message.answer(_("The reply could not be delivered: the person has blocked the bot."))
         return
