@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -170,6 +171,8 @@ def create_delivery(runtime: Runtime, bot: Bot) -> Delivery:
         renderers(runtime.places, runtime.library),
         rate=settings.send_rate,
         storage=rate_storage(settings.redis_url),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        admin_ids=settings.admin_ids,
     )
 
 

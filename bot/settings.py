@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     send_rate: float = Field(
         default=25.0, gt=0, le=1000, description="messages per second the bot sends on its own"
     )
+    delivery_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="how long a claimed message is its sender's before another may take it",
+    )
     throttle_burst: int = Field(default=5, ge=1)
     max_concurrent_updates: int = Field(
         default=32, ge=1, le=1000, description="updates handled at once by one instance"

@@ -95,6 +95,7 @@ class Delivery:
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
         batch: int = BATCH,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.factory = factory
         self.bot = bot
@@ -104,7 +105,10 @@ class Delivery:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.max_attempts = max_attempts
         self.lease = lease
-        self.batch = batch
+        # A round must end well inside its lease, or another sender would take its rows again.
+        in_half_a_lease = int(rate * lease.total_seconds() / 2) if rate > 0 else batch
+        self.batch = max(1, min(batch, in_half_a_lease))
+        self.admin_ids = admin_ids
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
         self.paused_until: datetime | None = None
