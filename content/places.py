@@ -24,6 +24,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 MAX_LABEL = 16
 NOON = time(13, 0)
+CHECK_IN_DEFAULT = (time(10, 30), time(13, 30))
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _RULE_LIMITS = {"max_active": (1, 50), "horizon_days": (1, 60), "offer_window_minutes": (5, 1440)}
 _PLACE_KEYS = set("key timezone country name address hours closed rules zones desks".split())
@@ -54,6 +55,8 @@ class RulesSeed:
     max_active: int = 5
     horizon_days: int = 14
     offer_window_minutes: int = 120
+    reminder_time: time = time(18, 0)  # the evening before a booking
+    check_in: tuple[time, time] | None = None  # deadlines: morning/full day, afternoon
 
 
 @dataclass(frozen=True)
@@ -249,12 +252,41 @@ class _Reader:
         if not isinstance(value, _Located):
             self.problem(self.line(raw, "rules"), f"{label}: rules must be a mapping")
             return RulesSeed()
-        self.unknown(value, set(_RULE_LIMITS))
+        self.unknown(value, {*_RULE_LIMITS, "reminder_time", "check_in"})
         for name, (low, high) in _RULE_LIMITS.items():
             number = value.get(name, low)
             if type(number) is not int or not low <= number <= high:
                 self.problem(self.line(value, name), f"{label}: {name} must be {low}..{high}")
-        return RulesSeed(**{k: v for k, v in value.items() if k in _RULE_LIMITS})
+        numbers = {k: v for k, v in value.items() if k in _RULE_LIMITS}
+        reminder = _clock(value.get("reminder_time", "18:00"))
+        if reminder is None:
+            line = self.line(value, "reminder_time")
+            self.problem(line, f'{label}: reminder_time must be "HH:MM"')
+        check_in = self.check_in(value, label) if "check_in" in value else None
+        return RulesSeed(**numbers, reminder_time=reminder or time(18, 0), check_in=check_in)
+
+    def check_in(self, rules: _Located, label: str) -> tuple[time, time] | None:
+        """Deadlines to say "I'm here": a morning one (mornings and full days, before 13:00)
+        and an afternoon one (after 13:00); `check_in: true` takes 10:30 and 13:30."""
+        raw = rules["check_in"]
+        if raw is True:
+            return CHECK_IN_DEFAULT
+        if not isinstance(raw, _Located):
+            self.problem(self.line(rules, "check_in"), f"{label}: check_in must be a mapping")
+            return None
+        self.unknown(raw, {"morning", "afternoon"})
+        found = []
+        for key, default, fits, rule in (
+            ("morning", "10:30", lambda t: t < NOON, "before"),
+            ("afternoon", "13:30", lambda t: t > NOON, "after"),
+        ):
+            clock = _clock(raw.get(key, default))
+            if clock is None or not fits(clock):
+                message = f'{label}: check_in {key} must be "HH:MM" {rule} 13:00'
+                self.problem(self.line(raw, key), message)
+            found.append(clock)
+        morning, afternoon = found
+        return (morning, afternoon) if morning and afternoon else None
 
     def zones(self, raw: _Located, label: str) -> tuple[ZoneSeed, ...]:
         seen: dict[str, int] = {}

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, select, update
+from sqlalchemy import BigInteger, Boolean, SmallInteger, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminder settings (storage.reminders): per kind on/off, and quiet hours as minutes
+    # after midnight in the zone of what a reminder is about (both None: no quiet hours).
+    remind_desks: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    quiet_from: Mapped[int | None] = mapped_column(SmallInteger, default=22 * 60)
+    quiet_until: Mapped[int | None] = mapped_column(SmallInteger, default=8 * 60)
 
 
 @dataclass(frozen=True, slots=True)

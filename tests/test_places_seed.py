@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from dataclasses import replace
 from datetime import date, time
 from pathlib import Path
 
@@ -48,8 +49,10 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_the_shipped_places_load() -> None:
     places = load_places()
     assert {p.key: p.timezone for p in places} == {"spb": "Europe/Moscow", "lpr": "Europe/Helsinki"}
+    check_in = {place.key: place.rules.check_in for place in places}
+    assert check_in == {"spb": None, "lpr": (time(10, 30), time(13, 30))}  # Lappeenranta asks
     for place in places:
-        assert place.desks and place.rules == RulesSeed()
+        assert place.desks and replace(place.rules, check_in=None) == RulesSeed()
         assert {d.zone for d in place.desks} <= {z.key for z in place.zones}
         assert all(set(d.features) <= set(FEATURES) for d in place.desks)
         assert sorted(place.hours) == [0, 1, 2, 3, 4]
@@ -68,6 +71,14 @@ def test_a_good_file_loads_with_every_way_of_writing_hours(tmp_path: Path) -> No
         ("a1", ("monitor", "window")),
         ("a2", ()),
     ]
+    assert (place.rules.reminder_time, place.rules.check_in) == (time(18), None)  # defaults
+
+
+def test_check_in_and_the_reminder_hour_are_read_per_location(tmp_path: Path) -> None:
+    rules = '    rules: {reminder_time: "19:30", check_in: {afternoon: "14:00"}}\n'
+    (place,) = load_places(write(tmp_path, GOOD.replace("    hours:", rules + "    hours:", 1)))
+    assert place.rules.reminder_time == time(19, 30)
+    assert place.rules.check_in == (time(10, 30), time(14))  # the morning one by default
 
 
 @pytest.mark.parametrize(
@@ -88,11 +99,17 @@ def test_a_good_file_loads_with_every_way_of_writing_hours(tmp_path: Path) -> No
         ("label: A2", "label: A1", 19, "label A1 is used at line 18"),
         ("places:\n  - key: lpr", "places:\n  - key: lpr\n    rules: {max_active: 0}", 3,
          "max_active must be 1..50"),
+        ("places:\n  - key: lpr", "places:\n  - key: lpr\n    rules: {reminder_time: 6pm}", 3,
+         'reminder_time must be "HH:MM"'),
+        ("places:\n  - key: lpr",
+         "places:\n  - key: lpr\n    rules:\n      check_in: {morning: \"13:15\"}", 4,
+         "check_in morning must be \"HH:MM\" before 13:00"),
         ("timezone: Europe/Helsinki", "timezone: Europe: Helsinki", 3, "not valid YAML"),
     ],
     ids=["unknown-key", "bad-timezone", "bad-country", "missing-finnish", "closes-before-13",
          "unreadable-hours", "unknown-zone", "duplicate-desk", "unknown-feature", "bad-date",
-         "bad-key", "duplicate-label", "bad-rule", "bad-yaml"],
+         "bad-key", "duplicate-label", "bad-rule", "bad-reminder-time", "late-check-in",
+         "bad-yaml"],
 )  # fmt: skip
 def test_each_mistake_is_reported_with_its_line(
     tmp_path: Path, old: str, new: str, line: int, message: str

@@ -132,6 +132,7 @@ async def claim(
         "starts_at": starts_at,
         "ends_at": ends_at,
         "reminded_at": None,
+        "checked_in_at": None,
         "hold_expires_at": hold_until,
         "sequence": 0,
         "created_at": now,
@@ -245,15 +246,18 @@ async def release(
     *,
     expected: Status = Status.ACTIVE,
     reason: str | None = None,
+    unless_checked_in: bool = False,
 ) -> bool:
-    """Move a live booking to `status` and free its desk; False if it was not `expected`.
+    """Move a live booking to `status` and free its desk; False if it was not `expected`
+    (or, with `unless_checked_in`, if the person has checked in meanwhile).
 
     The conditional UPDATE makes this safe against a second instance or a concurrent
     cancellation: only one of them sees the row change.
     """
+    still = [DeskBooking.checked_in_at.is_(None)] if unless_checked_in else []
     result = await session.execute(
         update(DeskBooking)
-        .where(DeskBooking.id == booking.id, DeskBooking.status == expected)
+        .where(DeskBooking.id == booking.id, DeskBooking.status == expected, *still)
         .values(
             status=status,
             sequence=DeskBooking.sequence + 1,

@@ -44,10 +44,20 @@ class Closure:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckIn:
+    """By when (local time) a booked person must say "I'm here", or the desk goes."""
+
+    morning: time = time(10, 30)  # mornings and full days
+    afternoon: time = time(13, 30)
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     max_active: int = 5
     horizon_days: int = 14
     offer_window: timedelta = timedelta(hours=2)
+    reminder_at: time = time(18, 0)  # the evening before a booking, local time
+    check_in: CheckIn | None = None  # None: the location does not ask for check-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +144,19 @@ class Place:
             datetime.combine(day, start, self.timezone).astimezone(UTC),
             datetime.combine(day, end, self.timezone).astimezone(UTC),
         )
+
+    def reminder_due(self, day: date) -> datetime:
+        """When the reminder of a booking on `day` is due: the evening before, local time
+        (an aware local time turns into the right UTC instant across daylight-saving changes)."""
+        evening = datetime.combine(day - timedelta(days=1), self.rules.reminder_at, self.timezone)
+        return evening.astimezone(UTC)
+
+    def check_in_by(self, day: date, period: Period) -> datetime | None:
+        """The check-in deadline of a booking of `period` on `day` (None: no check-in here)."""
+        if (check_in := self.rules.check_in) is None:
+            return None
+        deadline = check_in.afternoon if period is Period.AFTERNOON else check_in.morning
+        return datetime.combine(day, deadline, self.timezone).astimezone(UTC)
 
     def started(self, day: date, period: Period, now: datetime) -> bool:
         return self.span(day, period)[0] <= now

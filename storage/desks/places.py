@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, CleanText, UTCDateTime, insert, utcnow
 from storage.desks import days
-from storage.desks.opening import Closure, ClosureKind, Desk, Place, Rules, Zone
+from storage.desks.opening import CheckIn, Closure, ClosureKind, Desk, Place, Rules, Zone
 
 
 class Location(Base):
@@ -43,6 +43,9 @@ class Location(Base):
     max_active: Mapped[int] = mapped_column(Integer)
     horizon_days: Mapped[int] = mapped_column(Integer)
     offer_window_minutes: Mapped[int] = mapped_column(Integer)
+    reminder_time: Mapped[str] = mapped_column(String(5), default="18:00")  # the evening before
+    check_in_morning: Mapped[str | None] = mapped_column(String(5))  # None: no check-in
+    check_in_afternoon: Mapped[str | None] = mapped_column(String(5))
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -118,6 +121,9 @@ async def sync_places(session: AsyncSession, seeds: Iterable[Any]) -> None:
             "max_active": seed.rules.max_active,
             "horizon_days": seed.rules.horizon_days,
             "offer_window_minutes": seed.rules.offer_window_minutes,
+            "reminder_time": seed.rules.reminder_time.isoformat("minutes"),
+            "check_in_morning": _clock_text(seed.rules.check_in and seed.rules.check_in[0]),
+            "check_in_afternoon": _clock_text(seed.rules.check_in and seed.rules.check_in[1]),
             "position": position,
             "active": True,
         }
@@ -154,6 +160,10 @@ async def sync_places(session: AsyncSession, seeds: Iterable[Any]) -> None:
             .values(active=False)
         )
     await session.execute(update(Location).where(Location.key.not_in(seen)).values(active=False))
+
+
+def _clock_text(value: time | None) -> str | None:
+    return value.isoformat("minutes") if value is not None else None
 
 
 async def _upsert(
@@ -206,6 +216,15 @@ def _place(row: Location, zones: Iterable[ZoneRow], desks: Iterable[DeskRow]) ->
             max_active=row.max_active,
             horizon_days=row.horizon_days,
             offer_window=timedelta(minutes=row.offer_window_minutes),
+            reminder_at=time.fromisoformat(row.reminder_time),
+            check_in=(
+                CheckIn(
+                    time.fromisoformat(row.check_in_morning),
+                    time.fromisoformat(row.check_in_afternoon),
+                )
+                if row.check_in_morning and row.check_in_afternoon
+                else None
+            ),
         ),
         zones=tuple(
             Zone(zone.id, zone.key, zone.names) for zone in zones if zone.location_id == row.id

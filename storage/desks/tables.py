@@ -54,6 +54,8 @@ class Reason(StrEnum):
     OFFER_GONE = "offer_gone"  # an offer that expired or was answered
     NOT_FULL = "not_full"  # joining the waitlist while desks are free
     WAITING = "waiting"  # already on the waitlist for that
+    EARLY = "early"  # checking in more than an hour before the booking starts
+    NO_CHECK_IN = "no_check_in"  # checking in where the location does not ask for it
 
 
 class Refused(Exception):
@@ -91,6 +93,7 @@ class DeskBooking(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # "I'm here"
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # the .ics SEQUENCE
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -155,12 +155,13 @@ async def counts(session: AsyncSession, place: Place, day: date) -> dict[Period,
 
 
 async def refill(
-    session: AsyncSession, place: Place, day: date, now: datetime
+    session: AsyncSession, place: Place, day: date, now: datetime, *, started: bool = False
 ) -> list[DeskBooking]:
     """Offer what is free on `day` to the people in line, first come first served.
 
-    Each offer holds a desk until the offer window ends, never past the period's start.
-    Returns the new offers (held bookings) so the caller can tell the people.
+    Each offer holds a desk until the offer window ends, never past the period's start; with
+    `started` (a desk freed by a no-show) periods under way are offered too, held at most
+    until they end. Returns the new offers (held bookings) so the caller can tell the people.
     """
     entries = (
         await session.scalars(
@@ -179,12 +180,13 @@ async def refill(
     offers = []
     for entry in entries:
         period = Period(entry.period)
-        start = place.span(day, period)[0]
-        if closed or start <= now or await _has_desk(session, entry, period):
+        start, end = place.span(day, period)
+        deadline = end if started and start <= now else start
+        if closed or deadline <= now or await _has_desk(session, entry, period):
             _finish(entry, WaitStatus.EXPIRED, now)
             continue
         candidates = await desks.free_desks(session, place, day, period)
-        hold_until = min(now + place.rules.offer_window, start)
+        hold_until = min(now + place.rules.offer_window, deadline)
         try:
             booking = await desks.claim(
                 session, place, entry.user_id, day, period, candidates, now, hold_until=hold_until
@@ -289,14 +291,19 @@ async def expire_offers(session: AsyncSession, now: datetime) -> list[DeskBookin
 
 
 async def refill_after(
-    session: AsyncSession, places: Places, freed: Iterable[DeskBooking], now: datetime
+    session: AsyncSession,
+    places: Places,
+    freed: Iterable[DeskBooking],
+    now: datetime,
+    *,
+    started: bool = False,
 ) -> list[DeskBooking]:
     """Offer the desks of `freed` bookings to the people in line for those days."""
     offers: list[DeskBooking] = []
     for location_id, day in sorted({(b.location_id, b.day) for b in freed}):
         place = places.get(location_id)
         if place is not None:
-            offers += await refill(session, place, day, now)
+            offers += await refill(session, place, day, now, started=started)
     return offers
 
 
