@@ -5,13 +5,14 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
-    from handlers import bookings, fallback, menu, start
+    from handlers import bookings, fallback, menu, settings, start
     from handlers.desks import choice, closures, flow, staff
     from handlers.faq import browse, questions
     from handlers.faq import staff as faq_staff
 
     return [
         start.create_router(),
+        settings.create_router(),
         faq_staff.create_router(),
         staff.create_router(),
         closures.create_router(),

@@ -1,4 +1,5 @@
-"""My bookings: upcoming desks with Cancel and Add to calendar, offers, places in line."""
+"""My bookings: upcoming desks with Cancel, Add to calendar and I'm here, offers, places in
+line."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from handlers.desks.callbacks import BookingAction, BookingCB
 from handlers.desks.ics import booking_file
 from handlers.desks.texts import (
     booking_lines,
+    check_in_line,
     day_short,
     desk_label,
     html,
@@ -29,7 +31,7 @@ from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send
 from storage import desks
 from storage.base import WallClock
-from storage.desks import DeskBooking, Reason, Refused, Status, waitlist
+from storage.desks import DeskBooking, Reason, Refused, Status, checkin, waitlist
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places
 from storage.users import Person
@@ -99,6 +101,11 @@ async def _list(
                 ]
             )
         else:
+            if booking.checked_in_at is not None:
+                line += "\n    " + _("✅ Checked in")
+            elif checkin.may_check_in(places, booking, now):
+                here = BookingCB(action=BookingAction.CHECK_IN, id=booking.id)
+                rows.append([kb.button(_("📍 I'm here #{n}").format(n=number), here)])
             rows.append(
                 [
                     kb.button(
@@ -198,6 +205,7 @@ async def cancel(
         return
     place = places.get(booking.location_id)
     assert place is not None
+    await notices.forget(session, [booking])
     await _pass_on(session, places, booking, now)
     await query.answer(_("Cancelled."))
     text = _("Your booking is cancelled.\n\n{details}").format(
@@ -250,17 +258,19 @@ async def accept_offer(
     if owned is None:
         return
     held, place = owned
+    now = wall_clock()
     try:
         booking = await waitlist.accept(
-            session, place, held.id, person.id, wall_clock(), exempt=person.is_admin
+            session, place, held.id, person.id, now, exempt=person.is_admin
         )
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
+    await notices.plan(session, place, booking, now)
     await query.answer(_("Booked!"))
     text = _("✅ <b>The desk is yours!</b>\n\n{details}").format(
         details=booking_lines(place, booking)
-    )
+    ) + check_in_line(place, booking)
     await edit_or_send(query, text, kb.booking_keyboard(booking.id))
 
 
@@ -295,6 +305,28 @@ async def _pass_on(
     notices.offer_desks(session, await waitlist.refill_after(session, places, [freed], now), now)
 
 
+async def check_in(
+    query: CallbackQuery,
+    callback_data: BookingCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    try:
+        booking = await checkin.check_in(session, places, callback_data.id, person.id, wall_clock())
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return
+    place = places.get(booking.location_id)
+    assert place is not None
+    await query.answer(_("Checked in."))
+    text = _("✅ <b>You are checked in.</b> Have a good day!\n\n{details}").format(
+        details=booking_lines(place, booking)
+    )
+    await edit_or_send(query, text, kb.my_bookings_keyboard())
+
+
 async def leave_waitlist(
     query: CallbackQuery,
     callback_data: BookingCB,
@@ -324,4 +356,5 @@ def create_router() -> Router:
     cb.register(accept_offer, BookingCB.filter(F.action == BookingAction.ACCEPT))
     cb.register(decline_offer, BookingCB.filter(F.action == BookingAction.DECLINE))
     cb.register(leave_waitlist, BookingCB.filter(F.action == BookingAction.LEAVE))
+    cb.register(check_in, BookingCB.filter(F.action == BookingAction.CHECK_IN))
     return router

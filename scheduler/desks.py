@@ -1,4 +1,5 @@
-"""The desk job: offers from the waitlist that nobody answered in time go to the next person."""
+"""The desk jobs: offers from the waitlist that nobody answered in time go to the next person,
+and so do the desks nobody checked in to by the deadline."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from handlers.desks import notices
 from storage.base import WallClock, utcnow
-from storage.desks import waitlist
+from storage.desks import checkin, waitlist
 from storage.desks.places import Places
 from storage.engine import SessionFactory, unit_of_work
 
@@ -38,11 +39,36 @@ async def expire_desk_offers(
     return len(expired)
 
 
+async def release_no_shows(
+    factory: SessionFactory, places: Places, wall_clock: WallClock = utcnow
+) -> int:
+    """Free the desks nobody checked in to by the deadline, tell those people, and offer the
+    desks to the waitlist (for what is left of the day); how many were freed."""
+    now = wall_clock()
+    async with unit_of_work(factory) as session:
+        gone = await checkin.release_no_shows(session, places, now)
+        if gone:
+            await notices.forget(session, gone)
+            notices.released(session, gone, now)
+            offers = await waitlist.refill_after(session, places, gone, now, started=True)
+            notices.offer_desks(session, offers, now)
+    if gone:
+        log.info("%d desks released for want of a check-in", len(gone))
+    return len(gone)
+
+
 def add_desk_jobs(scheduler: AsyncIOScheduler, factory: SessionFactory, places: Places) -> None:
     scheduler.add_job(
         expire_desk_offers,
         IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
         args=[factory, places],
         id="expire_desk_offers",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        release_no_shows,
+        IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
+        args=[factory, places],
+        id="release_no_shows",
         replace_existing=True,
     )

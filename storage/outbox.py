@@ -27,6 +27,7 @@ from sqlalchemy import (
     and_,
     event,
     exists,
+    func,
     or_,
     select,
     update,
@@ -50,6 +51,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_state_due_at", "state", "due_at"),
         Index("ix_outbox_chat_id_state", "chat_id", "state"),
+        Index("ix_outbox_kind_ref", "kind", "ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -221,26 +223,32 @@ async def settle(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
         )
 
 
-async def drop_for_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
-    """The recipient cannot be written to (blocked the bot, chat gone): their pending rows go."""
+async def drop_for_chat(
+    session: AsyncSession, chat_id: int, reason: str, kinds: Iterable[str] | None = None
+) -> int:
+    """A recipient's pending rows go (of `kinds`, or all: they blocked the bot, the chat is
+    gone); how many."""
+    which = [] if kinds is None else [OutboxMessage.kind.in_(list(kinds))]
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.state == State.PENDING)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.state == State.PENDING, *which)
         .values(state=State.DROPPED, last_error=reason)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def drop(session: AsyncSession, kind: str, refs: Iterable[int], reason: str) -> int:
-    """Pending messages about things that are gone (a cancelled booking's reminder)."""
+async def drop(
+    session: AsyncSession, kinds: Iterable[str], refs: Iterable[int], reason: str
+) -> int:
+    """Pending messages about things that are gone (a cancelled booking's reminders)."""
     wanted = list(refs)
     if not wanted:
         return 0
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.kind == kind,
+            OutboxMessage.kind.in_(list(kinds)),
             OutboxMessage.ref.in_(wanted),
             OutboxMessage.state == State.PENDING,
         )
@@ -250,17 +258,31 @@ async def drop(session: AsyncSession, kind: str, refs: Iterable[int], reason: st
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest pending row falls due (the engine sleeps until then)."""
-    return await session.scalar(
-        select(OutboxMessage.due_at)
-        .where(OutboxMessage.state == State.PENDING)
-        .order_by(OutboxMessage.due_at)
-        .limit(1)
+async def gone_out(session: AsyncSession, kinds: Iterable[str], ref: int) -> set[str]:
+    """Which of `kinds` about `ref` have been sent or are being sent (not to plan them again)."""
+    rows = await session.scalars(
+        select(OutboxMessage.kind).where(
+            OutboxMessage.kind.in_(list(kinds)),
+            OutboxMessage.ref == ref,
+            OutboxMessage.state.in_((State.SENT, State.SENDING)),
+        )
     )
+    return set(rows)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the earliest pending row falls due, or the earliest lease runs out (a row whose
+    sender died); the engine sleeps until then."""
+    pending = await session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == State.PENDING)
+    )
+    leased = await session.scalar(
+        select(func.min(OutboxMessage.lease_until)).where(OutboxMessage.state == State.SENDING)
+    )
+    return min((moment for moment in (pending, leased) if moment is not None), default=None)
 
 
 __all__ = [
     "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat", "enqueue",
-    "next_due", "settle",
+    "gone_out", "next_due", "settle",
 ]  # fmt: skip

@@ -38,8 +38,10 @@ GUESTS = range(2001, 2009)
 
 
 @pytest.fixture
-def dispatcher_at(runtime: Runtime, clock: FakeClock) -> Dispatcher:
-    return create_dispatcher(runtime, clock=clock, wall_clock=WallClock(NOW))
+def dispatcher_at(runtime: Runtime, clock: FakeClock, bot: Bot) -> Dispatcher:
+    wall = WallClock(NOW)
+    bot.session.delivery.clock = wall  # type: ignore[attr-defined]  # the outbox runs on it too
+    return create_dispatcher(runtime, clock=clock, wall_clock=wall)
 
 
 async def joined(dispatcher: Dispatcher, bot: Bot, user_id: int, name: str) -> ChatClient:
@@ -122,6 +124,8 @@ async def test_a_closed_day_is_committed_before_the_admin_hears_of_it(
     runtime: Runtime, dispatcher_at: Dispatcher, bot: Bot
 ) -> None:
     lpr = next(p for p in runtime.places.all if p.key == "lpr")
+    await joined(dispatcher_at, bot, ANNA, "Anna")
+    await booked_directly(runtime, lpr, ANNA, [(WEDNESDAY, AM)])
     admin = await joined(dispatcher_at, bot, ADMIN, "Olga")
     await admin.send("/close_day 2026-12-02 inspection")
     seen: list[Any] = []
@@ -130,12 +134,16 @@ async def test_a_closed_day_is_committed_before_the_admin_hears_of_it(
         session = ambient_session()
         assert session is None or not session.in_transaction()
         if isinstance(method, AnswerCallbackQuery) and not seen:
-            seen.append(await committed(runtime, "SELECT count(*) FROM closed_days"))
+            closed = await committed(runtime, "SELECT count(*) FROM closed_days")
+            told = await committed(
+                runtime, "SELECT count(*) FROM outbox WHERE kind = 'desk.closed'"
+            )
+            seen.append((closed, told))  # the closure and Anna's notice, in one commit
 
     recording(bot).on_call = hook
     close = StaffCB(action=StaffAction.CLOSE_YES, loc=lpr.id, day=WEDNESDAY.toordinal())
     await admin.press_data(close.pack())
-    assert seen == [1]
+    assert seen == [(1, 1)]
 
 
 async def test_a_stuck_telegram_call_holds_no_lock_over_other_peoples_bookings(

@@ -263,7 +263,7 @@ async def test_a_closed_day_announced_just_before_a_crash_is_told_after_the_rest
             await desks.book(session, place, user_id, day, Period.FULL, utcnow())
     async with unit_of_work(runtime.factory) as session:  # the admin's update, committed…
         closed = await closures.close_day(session, place, day, "Water leak", 3001, utcnow())
-        assert notices.day_closed(session, place, closed, "Water leak", utcnow()) == 5
+        assert await notices.day_closed(session, place, closed, "Water leak", utcnow()) == 5
     # …and the process dies before its engine sends anything. The next one starts:
     restarted = await open_runtime(settings, runtime.library)
     try:

@@ -260,7 +260,9 @@ async def test_a_desk_is_booked_put_in_the_calendar_and_cancelled_in_a_few_taps(
         "📅 Tuesday, 1 December 2026\n"
         "🕘 Morning, 09:00–13:00 local time\n"
         "💺 Desk A1 (Open space, monitor)\n"
-        "🏢 [address]"
+        "🏢 [address]\n\n"
+        "📍 On the day, tap “I'm here” when you arrive, by 10:30: a desk nobody has checked in "
+        "to by then goes to the next person in line."
     )
 
     await anna.click("📅 Add to calendar")
@@ -276,7 +278,8 @@ async def test_a_desk_is_booked_put_in_the_calendar_and_cancelled_in_a_few_taps(
 
     listing = await my_bookings(anna)
     assert "1. Tue, 1 Dec · Morning 09:00–13:00\n    Business Oasis Lappeenranta" in listing
-    assert labels(anna)[:2] == ["📅 Calendar #1", "✖ Cancel #1"]
+    # Today, at 08:00, an hour before it starts: Lappeenranta asks to check in.
+    assert labels(anna)[:3] == ["📍 I'm here #1", "📅 Calendar #1", "✖ Cancel #1"]
     await anna.click("✖ Cancel #1")
     assert anna.last.text.startswith("Cancel this booking?")
     assert labels(anna) == ["Yes, cancel it", "No, keep it"]
@@ -751,7 +754,7 @@ async def test_occupancy_shows_each_location_and_who_is_booked(join: Join, lpr: 
         "<b>Business Oasis Lappeenranta</b>, Tuesday, 1 December 2026\n"
         "Morning 09:00–13:00: 1/8 desks booked\n"
         "Afternoon 13:00–18:00: 0/8 desks booked\n"
-        "• Desk A1 (Open space): Morning — Anna (id 1001)"
+        "• Desk A1 (Open space): Morning — Anna (id 1001) · ⏳ not checked in yet"
     )
     assert "Morning 09:00–13:00: 0/10 desks booked" in petersburg
     assert petersburg.endswith("No bookings.")

@@ -40,6 +40,7 @@ class BookingAction(StrEnum):
     ACCEPT = "a"  # take a desk offered from the waitlist
     DECLINE = "d"
     LEAVE = "q"  # leave the waitlist (id is the waitlist entry)
+    CHECK_IN = "h"  # "I'm here"
 
 
 class BookingCB(CallbackData, prefix="bk"):

@@ -13,10 +13,12 @@ from babel.dates import format_timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.desks import keyboards as kb
+from handlers.desks import notices
 from handlers.desks.callbacks import DeskAction, DeskCB
 from handlers.desks.flow import day_screen, parse_choice
 from handlers.desks.texts import (
     booking_lines,
+    check_in_line,
     desk_label,
     format_locale,
     html,
@@ -189,11 +191,12 @@ async def confirm(
     except Refused as refused:
         await _refused(query, session, places, place, day, now, refused)
         return
+    await notices.plan(session, place, booking, now)
     await state.clear()
     await query.answer(_("Booked!"))
     text = _("✅ <b>Your desk is booked!</b>\n\n{details}").format(
         details=booking_lines(place, booking)
-    )
+    ) + check_in_line(place, booking)
     await edit_or_send(query, text, kb.booking_keyboard(booking.id))
 
 

@@ -168,9 +168,10 @@ async def close_day(
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
+    # The notices join the closure's transaction: both are committed before anyone is told.
+    told = await notices.day_closed(session, place, closed, escape(reason), now)
     await query.answer()
     await _forget_reason(state, day)
-    told = notices.day_closed(session, place, closed, escape(reason), now)
     text = _(
         "{place} is closed on {day}. Bookings cancelled: {cancelled}; people to be told: {told}."
     ).format(

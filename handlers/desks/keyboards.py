@@ -179,6 +179,30 @@ def booking_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def reminder_keyboard(booking_id: int) -> InlineKeyboardMarkup:
+    """Under the evening-before reminder."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(
+                    _("✖ Cancel my booking"), BookingCB(action=BookingAction.CANCEL, id=booking_id)
+                ),
+                button(_("📅 Add to calendar"), BookingCB(action=BookingAction.ICS, id=booking_id)),
+            ],
+            [button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS))],
+        ]
+    )
+
+
+def check_in_keyboard(booking_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("📍 I'm here"), BookingCB(action=BookingAction.CHECK_IN, id=booking_id))],
+            [button(_("My bookings"), MenuCB(action=MenuAction.BOOKINGS))],
+        ]
+    )
+
+
 def offer_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -26,6 +26,7 @@ from handlers.desks.texts import (
     desk_label,
     format_locale,
     html,
+    local_clock,
     locale,
     period_name,
     period_times,
@@ -98,14 +99,14 @@ async def occupancy(
             intro = _("No bookings today. The next booked day:") + "\n\n"
     blocks = []
     for place in places.all:
-        blocks.append(await _occupancy_of(session, place, day or place.today(now)))
+        blocks.append(await _occupancy_of(session, place, day or place.today(now), now))
     text = intro + "\n\n".join(blocks)
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n" + _("…the list is cut here.")
     await message.answer(text)
 
 
-async def _occupancy_of(session: AsyncSession, place: Place, day: date) -> str:
+async def _occupancy_of(session: AsyncSession, place: Place, day: date, now: datetime) -> str:
     title = _("<b>{place}</b>, {day}").format(place=html(place.name(locale())), day=day_long(day))
     closure = await places_store.closure_on(session, place, day, locale())
     if closure is not None:
@@ -131,21 +132,28 @@ async def _occupancy_of(session: AsyncSession, place: Place, day: date) -> str:
             ).format(count=queued)
         )
     people = await users_by_id(session, (b.user_id for b in bookings))
+    today = day == place.today(now)
     for booking in bookings:
         desk = html(desk_label(place, place.desk(booking.desk_id), with_features=False))
-        lines.append(
-            "• {desk}: {period} — {who}{held}".format(
-                desk=desk,
-                period=period_name(Period(booking.period)),
-                who=escape(person_name(people.get(booking.user_id), booking.user_id)),
-                held=" " + _("(offered, not yet accepted)")
-                if booking.status == Status.HELD
-                else "",
-            )
-        )
+        period = period_name(Period(booking.period))
+        who = escape(person_name(people.get(booking.user_id), booking.user_id))
+        lines.append(f"• {desk}: {period} — {who}{_presence(place, booking, today)}")
     if not bookings:
         lines.append(_("No bookings."))
     return "\n".join(lines)
+
+
+def _presence(place: Place, booking: DeskBooking, today: bool) -> str:
+    """An offer not yet taken; and today, where the location asks for check-in, who is in."""
+    if booking.status == Status.HELD:
+        return " " + _("(offered, not yet accepted)")
+    if not today or place.check_in_by(booking.day, Period(booking.period)) is None:
+        return ""
+    if booking.checked_in_at is not None:
+        return " · " + _("✅ checked in at {time}").format(
+            time=local_clock(place, booking.checked_in_at)
+        )
+    return " · " + _("⏳ not checked in yet")
 
 
 async def export_bookings(

@@ -133,6 +133,17 @@ def booking_lines(place: Place, booking: DeskBooking) -> str:
     )
 
 
+def check_in_line(place: Place, booking: DeskBooking) -> str:
+    """What a booked person must do where the location asks for check-in ("" elsewhere)."""
+    deadline = place.check_in_by(booking.day, Period(booking.period))
+    if deadline is None:
+        return ""
+    return "\n\n" + _(
+        "📍 On the day, tap “I'm here” when you arrive, by {time}: a desk nobody has "
+        "checked in to by then goes to the next person in line."
+    ).format(time=local_clock(place, deadline))
+
+
 def own_desks_text(state: DayAvailability, places: Places) -> str:
     """The desks the person already has on a day (here or at the other location), and why
     those times are not offered again."""
@@ -212,5 +223,7 @@ def refusal_text(refused: Refused) -> str:
         Reason.OFFER_GONE: _("This offer is no longer open: it expired or was already answered."),
         Reason.NOT_FULL: _("There are free desks for that time, so you can simply book one."),
         Reason.WAITING: _("You are already on the waitlist for that time."),
+        Reason.EARLY: _("Check-in opens an hour before your booking starts."),
+        Reason.NO_CHECK_IN: _("This Oasis does not ask for check-in: just come in."),
     }
     return messages[reason]

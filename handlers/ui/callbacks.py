@@ -25,6 +25,7 @@ class MenuAction(StrEnum):
     SETTINGS = "settings"
     HOME = "home"
     SETTINGS_LANGUAGE = "lang"
+    SETTINGS_REMINDERS = "rem"
 
 
 class Locale(StrEnum):

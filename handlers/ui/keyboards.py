@@ -60,5 +60,8 @@ def settings_menu(current: str) -> InlineKeyboardMarkup:
         text=_("Language: {language}").format(language=language),
         callback_data=MenuCB(action=MenuAction.SETTINGS_LANGUAGE),
     )
+    builder.button(
+        text=_("🔔 Reminders"), callback_data=MenuCB(action=MenuAction.SETTINGS_REMINDERS)
+    )
     builder.add(home_button())
     return builder.adjust(1).as_markup()

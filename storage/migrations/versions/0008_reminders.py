@@ -31,9 +31,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("check_in_afternoon", sa.String(length=5), nullable=True))
     with op.batch_alter_table("desk_bookings") as batch:
         batch.add_column(sa.Column("checked_in_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_outbox_kind_ref", "outbox", ["kind", "ref"])  # a booking's reminders
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_kind_ref", table_name="outbox")
     with op.batch_alter_table("desk_bookings") as batch:
         batch.drop_column("checked_in_at")
     with op.batch_alter_table("locations") as batch:

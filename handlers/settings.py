@@ -1,0 +1,119 @@
+"""Settings → Reminders: desk reminders on or off, and quiet hours.
+
+A change re-plans the person's upcoming reminders at once (storage.reminders decides when a
+reminder may reach them; handlers.desks.notices plans the desk ones)."""
+
+from __future__ import annotations
+
+from datetime import time
+from enum import StrEnum
+from typing import Annotated
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from pydantic import Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.desks import notices
+from handlers.desks.texts import clock
+from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.keyboards import home_button
+from handlers.ui.screens import edit_or_send, refuse_stale
+from storage import reminders
+from storage.base import WallClock
+from storage.desks.places import Places
+from storage.reminders import Kind, Preferences
+from storage.users import Person
+
+# The quiet hours one can pick (from, until); the first is the default.
+QUIET_CHOICES = (
+    (time(22), time(8)),
+    (time(21), time(9)),
+    (time(23), time(7)),
+)
+NO_QUIET = len(QUIET_CHOICES)
+
+
+class ReminderAction(StrEnum):
+    DESKS = "d"  # turn desk reminders on or off
+    QUIET = "q"  # choose quiet hours (`choice` is an index of QUIET_CHOICES, or NO_QUIET)
+
+
+class ReminderCB(CallbackData, prefix="rm"):
+    action: ReminderAction
+    choice: Annotated[int, Field(ge=0, le=NO_QUIET)] = 0  # out of range: not recognised
+
+
+def _quiet_text(quiet: tuple[time, time] | None) -> str:
+    if quiet is None:
+        return _("none")
+    return f"{clock(quiet[0])}–{clock(quiet[1])}"
+
+
+def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
+    desks_on = wanted.wants(Kind.DESKS)
+    text = _(
+        "<b>Reminders</b>\n\n"
+        "🔔 Desks: a reminder the evening before each booking — {desks}.\n"
+        "🌙 Quiet hours: {quiet}, in the local time of the Oasis. A reminder due then waits "
+        "until they end, or comes just before they begin if that would be too late.\n\n"
+        "Where an Oasis asks for check-in, the “I'm here” prompt on the day comes even with "
+        "reminders off: a desk nobody checks in to goes to the next person in line."
+    ).format(desks=_("on") if desks_on else _("off"), quiet=_quiet_text(wanted.quiet))
+    toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
+    rows = [[_button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
+    choices = [*QUIET_CHOICES, None]
+    quiet_row = []
+    for index, quiet in enumerate(choices):
+        mark = "✓ " if quiet == wanted.quiet else ""
+        label = mark + (_quiet_text(quiet) if quiet else _("No quiet hours"))
+        quiet_row.append(_button(label, ReminderCB(action=ReminderAction.QUIET, choice=index)))
+    rows += [quiet_row[:2], quiet_row[2:]]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=_("« Settings"), callback_data=MenuCB(action=MenuAction.SETTINGS).pack()
+            ),
+            home_button(),
+        ]
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+async def show(query: CallbackQuery, session: AsyncSession, person: Person) -> None:
+    await query.answer()
+    await edit_or_send(query, *_screen(await reminders.preferences(session, person.id)))
+
+
+async def change(
+    query: CallbackQuery,
+    callback_data: ReminderCB,
+    session: AsyncSession,
+    person: Person,
+    places: Places,
+    wall_clock: WallClock,
+) -> None:
+    if callback_data.action is ReminderAction.DESKS:
+        if callback_data.choice not in (0, 1):
+            await refuse_stale(query)
+            return
+        await reminders.set_kind(session, person.id, Kind.DESKS, bool(callback_data.choice))
+    else:
+        quiet = None if callback_data.choice == NO_QUIET else QUIET_CHOICES[callback_data.choice]
+        await reminders.set_quiet(session, person.id, quiet)
+    await notices.replan(session, places, person.id, wall_clock())
+    await query.answer(_("Saved."))
+    await edit_or_send(query, *_screen(await reminders.preferences(session, person.id)))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(show, MenuCB.filter(F.action == MenuAction.SETTINGS_REMINDERS))
+    router.callback_query.register(change, ReminderCB.filter())
+    return router
