@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -152,25 +152,10 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     try:
         yield session
         if session.in_transaction():
-            await commit(session)
-        else:  # everything done so far was committed already (before a Bot API call)
-            _steps_committed(session)
+            await session.commit()
     finally:
         if session.in_transaction():  # the block or its commit failed
             await session.close()  # rolls back and gives the connection back
-
-
-async def commit(session: AsyncSession) -> None:
-    """Commit what the unit of work has done so far; the steps it left for after the commit
-    become due (they run when the unit of work ends, see `run_after_commit`)."""
-    await session.commit()
-    _steps_committed(session)
-
-
-def _steps_committed(session: AsyncSession) -> None:
-    pending = session.info.pop("after_commit", [])
-    if pending:
-        session.info.setdefault("committed_steps", []).extend(pending)
 
 
 async def commit_ambient() -> None:
@@ -178,7 +163,7 @@ async def commit_ambient() -> None:
     anything leaves the process (see `bot.outgoing`)."""
     session = _ambient.get()
     if session is not None and session.in_transaction():
-        await commit(session)
+        await session.commit()
 
 
 _ambient: ContextVar[AsyncSession | None] = ContextVar("ambient_session", default=None)
@@ -200,27 +185,6 @@ def ambient(session: AsyncSession) -> Iterator[None]:
 
 def ambient_session() -> AsyncSession | None:
     return _ambient.get()
-
-
-AfterCommit = Callable[[], Awaitable[None]]
-
-
-def after_commit(session: AsyncSession, step: AfterCommit) -> None:
-    """Run `step` once the update's transaction has committed, and never if it rolls back.
-    Not for messages to other people: those are outbox rows (`storage.outbox`), written in
-    the transaction itself and sent by the delivery engine."""
-    session.info.setdefault("after_commit", []).append(step)
-
-
-async def run_after_commit(session: AsyncSession) -> None:
-    """The steps whose change was committed (also when a later part of the update failed);
-    one failing does not stop the others. Steps of a rolled-back change never run."""
-    session.info.pop("after_commit", None)
-    for step in session.info.pop("committed_steps", []):
-        try:
-            await step()
-        except Exception:  # the change is committed: report the failed step, go on
-            log.exception("a step after the commit failed")
 
 
 async def checkpoint(engine: AsyncEngine) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -11,8 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import Runtime
-from bot.middlewares import DbSessionMiddleware
-from storage.engine import after_commit, ambient, unit_of_work
+from storage.engine import ambient, unit_of_work
 from storage.fsm import FSMRecord, SQLStorage
 from storage.users import Directory, Profile, User, mark_blocked, touch
 from tests.conftest import FakeClock
@@ -161,36 +159,3 @@ async def test_a_flow_step_of_a_failed_update_is_forgotten(runtime: Runtime) -> 
                 raise RuntimeError("the handler failed")
     assert await runtime.storage.get_state(key) is None
     assert await SQLStorage(runtime.factory).get_state(key) is None
-
-
-async def test_steps_after_the_commit_see_the_change_and_never_follow_a_rollback(
-    runtime: Runtime,
-) -> None:
-    """Messages to other people go out only for a change that was committed."""
-    seen: list[str | None] = []
-    middleware = DbSessionMiddleware(runtime.factory)
-
-    async def read_back() -> None:
-        async with runtime.factory() as other:
-            user = await other.get(User, 9)
-            seen.append(user.first_name if user else None)
-
-    async def broken() -> None:
-        raise RuntimeError("Telegram is down")
-
-    async def handler(_event: object, data: dict[str, Any]) -> str:
-        await touch(data["session"], Profile(9, "Ilona", None, None), is_admin=False)
-        after_commit(data["session"], broken)  # a failing step does not stop the next one
-        after_commit(data["session"], read_back)
-        return "handled"
-
-    async def failing(_event: object, data: dict[str, Any]) -> None:
-        await touch(data["session"], Profile(10, "Pekka", None, None), is_admin=False)
-        after_commit(data["session"], read_back)
-        raise RuntimeError("the handler failed")
-
-    assert await middleware(handler, object(), {}) == "handled"  # type: ignore[arg-type]
-    assert seen == ["Ilona"]
-    with pytest.raises(RuntimeError):
-        await middleware(failing, object(), {})  # type: ignore[arg-type]
-    assert seen == ["Ilona"]

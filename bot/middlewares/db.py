@@ -7,16 +7,15 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.engine import SessionFactory, ambient, run_after_commit, unit_of_work
+from storage.engine import SessionFactory, ambient, unit_of_work
 
 
 class DbSessionMiddleware(BaseMiddleware):
     """Gives handlers `session` (and makes it the ambient one, which the SQL conversation
-    storage writes through). No connection is taken until a handler runs a query. What the
-    handler left for after the commit runs once its change is committed: at the end, or
-    before the first Bot API call of the update (`bot.outgoing`), whatever follows."""
+    storage writes through). No connection is taken until a handler runs a query. The change
+    is committed at the end, or before the first Bot API call of the update
+    (`bot.outgoing`); messages to other people are outbox rows in that same transaction."""
 
     def __init__(self, factory: SessionFactory) -> None:
         self.factory = factory
@@ -27,12 +26,7 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        session: AsyncSession | None = None
-        try:
-            async with unit_of_work(self.factory) as session:
-                data["session"] = session
-                with ambient(session):
-                    return await handler(event, data)
-        finally:
-            if session is not None:
-                await run_after_commit(session)
+        async with unit_of_work(self.factory) as session:
+            data["session"] = session
+            with ambient(session):
+                return await handler(event, data)
