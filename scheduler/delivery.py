@@ -8,9 +8,11 @@ second per chat and 20 a minute per group, then records the outcomes. No transac
 while Telegram is called.
 
 Failures: a 429 pauses the whole engine for its retry_after (the rows wait, those that stop
-being useful meanwhile are dropped); network errors and 5xx are retried with backoff up to
-`max_attempts`, then the row is `failed`; a 403 or "chat not found" marks the person blocked
-and drops what else waits for them; any other 400 fails the row.
+being useful meanwhile are dropped and logged; a pause of a minute or more is told to the
+staff once, with the time it ends; replies to people chatting with the bot go on meanwhile);
+network errors and 5xx are retried with backoff up to `max_attempts`, then the row is
+`failed`; a 403 or "chat not found" marks the person blocked and drops what else waits for
+them; any other 400 fails the row.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -34,6 +37,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_time
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -43,7 +48,7 @@ from storage import outbox
 from storage.base import WallClock, utcnow
 from storage.engine import SessionFactory, unit_of_work
 from storage.outbox import Doorbell, OutboxMessage, Outcome, State
-from storage.users import mark_blocked, users_by_id
+from storage.users import mark_blocked, reachable_staff, users_by_id
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ MIN_LOOK = 0.2  # at least this between rounds that found nothing (a due row beh
 PER_CHAT = RateLimitItemPerSecond(1)
 PER_GROUP = RateLimitItemPerMinute(20)
 CONCURRENT_CHATS = 32
+LONG_PAUSE = 60  # seconds: a pause the staff are told of
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,7 @@ class Delivery:
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
         self.paused_until: datetime | None = None
+        self._pause_told = False  # the staff know of the current pause
         self._in_round = False
         self._doorbell: Doorbell | None = None
 
@@ -160,6 +167,7 @@ class Delivery:
                 return 0
             log.info("delivery resumes after Telegram's pause")
             self.paused_until = None
+            self._pause_told = False
         async with unit_of_work(self.factory) as session:
             rows = await outbox.claim(session, self.owner, now, self.batch, self.lease)
         if not rows:
@@ -180,7 +188,36 @@ class Delivery:
             for chat_id in blocked:
                 await mark_blocked(session, chat_id)
                 await outbox.drop_for_chat(session, chat_id, BLOCKED)
+        pause = self.paused_until
+        if (
+            pause is not None
+            and not self._pause_told
+            and (pause - now).total_seconds() >= LONG_PAUSE
+        ):
+            self._pause_told = True
+            await self._tell_staff_of_pause(pause)
         return len(rows)
+
+    async def _tell_staff_of_pause(self, resume: datetime) -> None:
+        """Once a pause: the staff hear that the bot's own messages wait, and until when
+        (sent past the pause, one try each: Telegram may well refuse these too)."""
+        async with unit_of_work(self.factory) as session:
+            staff = await reachable_staff(session, self.admin_ids)
+            people = await users_by_id(session, staff)
+        for chat_id in staff:
+            person = people.get(chat_id)
+            locale = (person and person.locale) or self.i18n.default_locale
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                text = _(
+                    "⏸ Telegram has asked the bot to slow down. Reminders, notices and other "
+                    "messages the bot sends on its own wait until {time} UTC, then go out in "
+                    "order; those no longer useful by then are dropped. Replies to people "
+                    "chatting with the bot are not affected."
+                ).format(time=format_time(resume, "short", tzinfo=UTC, locale=locale))
+            try:
+                await self.bot.send_message(chat_id, text)
+            except TelegramAPIError as error:
+                log.warning("could not tell %s of the pause: %s", chat_id, error)
 
     async def _render(
         self, rows: Sequence[OutboxMessage], now: datetime
@@ -191,6 +228,7 @@ class Delivery:
             people = await users_by_id(session, {row.chat_id for row in rows})
             for row in rows:
                 if row.useful_until is not None and row.useful_until <= now:
+                    log.info("message %s (%s) dropped: too late to be useful", row.id, row.kind)
                     rendered[row.id] = Outcome(row.id, State.DROPPED, "no longer useful")
                     continue
                 renderer = self.renderers.get(row.kind)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, func, or_, select, update
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
-from storage.users import User
 
 MAX_LOGGED_TEXT = 4096  # a whole Telegram message: the staff see a handed-off question in full
 
@@ -135,15 +134,3 @@ async def waiting(session: AsyncSession, limit: int) -> tuple[list[FaqQuestion],
         .limit(limit)
     )
     return list(rows), int(total or 0)
-
-
-async def staff_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:
-    """Who receives hand-offs: the configured admins and users marked as admins, of those who
-    can be written to — they have started the bot (Telegram lets a bot write only to people
-    who have) and have not blocked it since."""
-    reachable = await session.execute(
-        select(User.id).where(
-            or_(User.is_admin.is_(True), User.id.in_(configured)), User.blocked_at.is_(None)
-        )
-    )
-    return sorted(reachable.scalars())

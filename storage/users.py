@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, SmallInteger, select, true, update
+from sqlalchemy import BigInteger, Boolean, SmallInteger, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -121,6 +121,18 @@ async def mark_blocked(session: AsyncSession, user_id: int) -> None:
         .where(User.id == user_id, User.blocked_at.is_(None))
         .values(blocked_at=utcnow())
     )
+
+
+async def reachable_staff(session: AsyncSession, configured: frozenset[int]) -> list[int]:
+    """The staff the bot can write to (hand-offs, operational notices): the configured admins
+    and users marked as admins, of those who have started the bot (Telegram lets a bot write
+    only to people who have) and have not blocked it since."""
+    reachable = await session.execute(
+        select(User.id).where(
+            or_(User.is_admin.is_(True), User.id.in_(configured)), User.blocked_at.is_(None)
+        )
+    )
+    return sorted(reachable.scalars())
 
 
 class Directory:

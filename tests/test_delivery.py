@@ -33,7 +33,7 @@ from storage.desks import closures
 from storage.desks.opening import Period
 from storage.engine import create_session_factory, unit_of_work
 from storage.outbox import Doorbell, OutboxMessage, State
-from storage.users import Profile, User, touch
+from storage.users import Profile, User, set_locale, touch
 
 ANNA, BORIS = 1001, 1002
 
@@ -231,6 +231,40 @@ async def test_a_429_pauses_everything_for_its_retry_after(runtime: Runtime, bot
     wall.now += timedelta(seconds=2)
     assert await drain(delivery) == 3
     assert received(bot, ANNA) == ["note 1", "note 3"] and received(bot, BORIS) == ["note 2"]
+
+
+async def test_the_staff_hear_once_of_a_long_pause_and_when_it_ends(
+    runtime: Runtime, bot: Bot
+) -> None:
+    wall = Wall()
+    staff, away = 3001, 3002
+    async with unit_of_work(runtime.factory) as session:
+        await touch(session, Profile(staff, "Olga", None, None), is_admin=True)
+        await set_locale(session, staff, "fi")
+    await enqueue(runtime, ANNA, 1)
+    await enqueue(runtime, BORIS, 2)
+    floods = 0
+
+    async def flood(method: TelegramMethod[Any]) -> None:
+        nonlocal floods
+        if isinstance(method, SendMessage) and int(method.chat_id) in (ANNA, BORIS):
+            floods += 1
+            raise TelegramRetryAfter(method, "Too Many Requests: retry after 3600", 3600)
+
+    recording(bot).on_call = flood
+    delivery = engine(runtime, bot, wall, admin_ids=frozenset({staff, away}))  # away: no /start
+    assert await delivery.deliver_due() == 2
+    [notice] = received(bot, staff)
+    resume = (wall.now + timedelta(seconds=3600)).strftime("%-H.%M")
+    assert notice.startswith("⏸ Telegram on pyytänyt bottia hidastamaan") and resume in notice
+    wall.now += timedelta(seconds=1800)
+    assert await delivery.deliver_due() == 0
+    assert len(received(bot, staff)) == 1  # once a pause
+    assert received(bot, away) == []
+    recording(bot).on_call = None
+    wall.now += timedelta(seconds=1801)
+    assert await drain(delivery) == 2
+    assert received(bot, ANNA) == ["note 1"] and len(received(bot, staff)) == 1
 
 
 async def test_the_shared_rate_counts_in_redis_when_it_is_set(runtime: Runtime, bot: Bot) -> None:

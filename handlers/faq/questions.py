@@ -31,7 +31,7 @@ from handlers.ui.keyboards import home_keyboard, main_menu
 from handlers.ui.screens import edit_or_send, own_message, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
-from storage.users import Directory, Person
+from storage.users import Directory, Person, reachable_staff
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 500  # the search reads the beginning of a very long message
@@ -190,7 +190,7 @@ async def hand_off(
     if question is None:
         await query.answer(_("Your question has already been passed to the staff."))
         return
-    staff_ids = await faq_log.staff_ids(session, directory.admin_ids)
+    staff_ids = await reachable_staff(session, directory.admin_ids)
     faq_staff.hand_off(session, question, staff_ids)
     if staff_ids:
         text = _(
