@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -21,6 +22,8 @@ from bot.sandbox.server import SandboxServer
 from bot.service import delivering
 from bot.settings import Settings
 from content.library import Library
+from scheduler.desks import expire_desk_offers, release_no_shows
+from storage.base import WallClock, utcnow
 from storage.engine import unit_of_work
 from storage.users import Profile, set_roles, touch
 
@@ -54,15 +57,34 @@ class _ErrorCounter(logging.Handler):
         self.count += 1
 
 
+class DemoClock:
+    """The date and time the demo's bot lives in: now, until `/clock` moves it (to see a
+    reminder the evening before, or a desk released at the check-in deadline)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def move_to(self, moment: datetime) -> None:
+        self.offset = moment - utcnow()
+
+
 @asynccontextmanager
 async def sandboxed_bot(
-    settings: Settings, library: Library | None = None, *, as_in_production: bool = False
+    settings: Settings,
+    library: Library | None = None,
+    *,
+    as_in_production: bool = False,
+    clock: WallClock = utcnow,
 ) -> AsyncIterator[tuple[SandboxServer, Runtime]]:
     """The sandbox, and the bot polling it over HTTP until the block ends.
 
     By default one update at a time with the SQL conversation storage, so the sandbox knows
     exactly when the bot has finished answering; `as_in_production` polls as `concierge run`
-    does (updates handled as tasks under the concurrency limit, the settings' Redis).
+    does (updates handled as tasks under the concurrency limit, the settings' Redis). `clock`
+    is the date and time the bot and its delivery engine obey.
     """
     async with SandboxServer() as server:
         update: dict[str, object] = {"telegram_api_url": server.url, "webhook_url": None}
@@ -71,14 +93,14 @@ async def sandboxed_bot(
         settings = settings.model_copy(update=update)
         runtime = await open_runtime(settings, library)
         bot = create_bot(settings, DEMO_TOKEN)
-        dispatcher = create_dispatcher(runtime)
+        dispatcher = create_dispatcher(runtime, wall_clock=clock)
         loop = (
             poll(runtime, bot, dispatcher, handle_signals=False)
             if as_in_production
             else _poll(dispatcher, bot)
         )
         try:
-            async with delivering(runtime, settings, DEMO_TOKEN) as delivery:
+            async with delivering(runtime, settings, DEMO_TOKEN, clock) as delivery:
                 server.busy_checks.append(lambda: None if delivery.idle else "delivering")
                 polling = asyncio.create_task(loop)
                 try:
@@ -124,20 +146,35 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
                 "throttle_burst": 1000,
             }
         )
-        async with sandboxed_bot(demo_settings) as (server, runtime):
+        clock = DemoClock()
+        async with sandboxed_bot(demo_settings, clock=clock) as (server, runtime):
             await seed(runtime)
+
+            async def move_clock(moment: datetime) -> None:
+                """What a running bot would do at that moment: its desk jobs run, and the
+                delivery engine looks at once at what has fallen due."""
+                clock.move_to(moment)
+                await expire_desk_offers(runtime.factory, runtime.places, clock)
+                await release_no_shows(runtime.factory, runtime.places, clock)
+                runtime.doorbell.ring()
+
             people: dict[str, SandboxUser] = {
                 p.role: server.user(p.user_id, p.first_name, language_code=p.language_code)
                 for p in PERSONAS
             }
             if script is None:
                 chat = TerminalChat(  # numbered, so that [M.N] can name any earlier message
-                    server, people, numbered=True, files=Path(tempfile.gettempdir()) / DEMO_FILES
+                    server,
+                    people,
+                    numbered=True,
+                    files=Path(tempfile.gettempdir()) / DEMO_FILES,
+                    clock=(clock, move_clock),
                 )
                 await chat.run_interactive()
                 code = 0
             else:
-                code = await TerminalChat(server, people).run_script(script)
+                chat = TerminalChat(server, people, clock=(clock, move_clock))
+                code = await chat.run_script(script)
     if errors.count:
         print(f"concierge demo: the bot logged {errors.count} error(s)", file=sys.stderr)
         return code or 1

@@ -16,6 +16,7 @@ from bot.settings import ConfigError, Settings
 from scheduler.delivery import Delivery
 from scheduler.desks import add_desk_jobs
 from scheduler.setup import create_scheduler
+from storage.base import WallClock, utcnow
 
 
 async def serve(settings: Settings) -> None:
@@ -46,12 +47,13 @@ async def serve(settings: Settings) -> None:
 
 @asynccontextmanager
 async def delivering(
-    runtime: Runtime, settings: Settings, token: str | None = None
+    runtime: Runtime, settings: Settings, token: str | None = None, clock: WallClock = utcnow
 ) -> AsyncIterator[Delivery]:
     """The delivery engine running beside the bot, with a bot of its own that does not retry
     (the engine paces and retries; a call must never sleep out a long 429 in its way)."""
     bot = create_bot(settings, token, retrying=False)
     delivery = create_delivery(runtime, bot)
+    delivery.clock = clock
     task = asyncio.create_task(delivery.run(runtime.doorbell), name="delivery")
     try:
         yield delivery

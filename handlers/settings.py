@@ -60,7 +60,7 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
         "🌙 Quiet hours: {quiet}, in the local time of the Oasis. A reminder due then waits "
         "until they end, or comes just before they begin if that would be too late.\n\n"
         "Where an Oasis asks for check-in, the “I'm here” prompt on the day comes even with "
-        "reminders off: a desk nobody checks in to goes to the next person in line."
+        "reminders off: a desk nobody checks in to is released for others."
     ).format(desks=_("on") if desks_on else _("off"), quiet=_quiet_text(wanted.quiet))
     toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
     rows = [[_button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]

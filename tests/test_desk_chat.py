@@ -262,7 +262,7 @@ async def test_a_desk_is_booked_put_in_the_calendar_and_cancelled_in_a_few_taps(
         "💺 Desk A1 (Open space, monitor)\n"
         "🏢 [address]\n\n"
         "📍 On the day, tap “I'm here” when you arrive, by 10:30: a desk nobody has checked in "
-        "to by then goes to the next person in line."
+        "to by then is released for others."
     )
 
     await anna.click("📅 Add to calendar")

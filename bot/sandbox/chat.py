@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
@@ -21,6 +23,11 @@ PRESS_INDEX = re.compile(
 PRESS_LABEL = re.compile(r"""^press\s+(["'])(.+)\1$""", re.IGNORECASE)
 BARE_NUMBER = re.compile(r"^(\d+\.)?\d+$")
 SWITCH = re.compile(r"^/as(?:\s+(\S*))?$")
+# /clock, /clock +1d2h30m, /clock 2027-01-29 14:00 [Europe/Helsinki]
+CLOCK = re.compile(
+    r"^/clock(?:\s+(?:\+(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?"
+    r"|(?P<date>\d{4}-\d{2}-\d{2})\s+(?P<time>\d{1,2}:\d{2})(?:\s+(?P<zone>\S+))?))?$"
+)
 INDENT = "     "
 
 
@@ -32,25 +39,29 @@ class TerminalChat:
         server: SandboxServer,
         personas: dict[str, SandboxUser],
         *,
-        out: TextIO = sys.stdout,
-        err: TextIO = sys.stderr,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
         idle_timeout: float = 10.0,
         settle: float = 0.0,
         numbered: bool = False,
         files: Path | None = None,
+        clock: tuple[Callable[[], datetime], Callable[[datetime], Awaitable[None]]] | None = None,
     ) -> None:
         """`numbered` shows each bot message's number (for `[M.N]`); with `files`, documents
-        the bot sends are saved in that folder and their path shown."""
+        the bot sends are saved in that folder and their path shown; with `clock` (what the
+        bot's time is, and how to move it), `/clock` shows and moves the bot's date and time."""
         if not personas:
             raise ValueError("at least one persona is needed")
         self.server = server
         self.personas = personas
-        self.out = out
-        self.err = err
+        self.out = out or sys.stdout  # looked up now: whatever stdout is at the time
+        self.err = err or sys.stderr
         self.idle_timeout = idle_timeout
         self.settle = settle
         self.numbered = numbered
         self.files = files
+        self.clock = clock
+        self._clock_zone = ZoneInfo("UTC")
         self.role = next(iter(personas))
         self.failed = False
         self._seen: dict[int, dict[int, int]] = {}
@@ -98,9 +109,10 @@ class TerminalChat:
     def banner(self) -> str:
         """The one-line help shown at the start of an interactive session."""
         roles = "|".join(self.personas)
+        clock = ", /clock [+1d2h | 2027-01-29 14:00 Europe/Helsinki]" if self.clock else ""
         return (
             "Type a message, [N] to press button N of the latest buttons, [M.N] for button N "
-            f"of message #M, /as {roles}, /? for this line, /quit"
+            f"of message #M, /as {roles}{clock}, /? for this line, /quit"
         )
 
     async def perform(self, line: str) -> bool:
@@ -108,6 +120,8 @@ class TerminalChat:
         switch = SWITCH.match(line)
         if switch:
             return self._switch(switch.group(1) or "")
+        if self.clock is not None and line.startswith("/clock"):
+            return await self._move_clock(line)
         index, label = PRESS_INDEX.match(line), PRESS_LABEL.match(line)
         try:
             if index or label:
@@ -126,6 +140,41 @@ class TerminalChat:
         except (LookupError, RuntimeError) as error:
             self._fail(str(error))
             return False
+        try:
+            await self.server.wait_idle(self.idle_timeout, settle=self.settle)
+        except TimeoutError as error:
+            self._render_changes()
+            self._fail(str(error))
+            return False
+        self._render_changes()
+        return True
+
+    async def _move_clock(self, line: str) -> bool:
+        assert self.clock is not None
+        now, move = self.clock
+        match = CLOCK.match(line)
+        if match is None:
+            self._fail("use /clock, /clock +1d2h30m or /clock 2027-01-29 14:00 Europe/Helsinki")
+            return False
+        zone = self._clock_zone  # the zone last named, for the times shown
+        if match["date"]:
+            try:
+                zone = ZoneInfo(match["zone"] or "UTC")
+                moment = datetime.fromisoformat(f"{match['date']}T{match['time']:0>5}")
+            except (ValueError, ZoneInfoNotFoundError) as error:
+                self._fail(f"not a date, time and zone: {error}")
+                return False
+            target = moment.replace(tzinfo=zone).astimezone(UTC)
+            self._clock_zone = zone
+        else:
+            step = timedelta(
+                days=int(match["d"] or 0), hours=int(match["h"] or 0), minutes=int(match["m"] or 0)
+            )
+            target = now() + step
+        if target != now():
+            await move(target)
+        shown = target.astimezone(zone)
+        self._print(f"-- the bot's clock: {shown:%a %Y-%m-%d %H:%M} {shown.tzname()}")
         try:
             await self.server.wait_idle(self.idle_timeout, settle=self.settle)
         except TimeoutError as error:

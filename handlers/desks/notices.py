@@ -203,8 +203,8 @@ def renderers(places: Places) -> dict[str, Renderer]:
             return None  # the location stopped asking
         text = _(
             "☀️ <b>Your desk is waiting for you today</b>\n\n{details}\n\n"
-            "Tap “I'm here” when you arrive, by {time}: otherwise the desk goes to the next "
-            "person in line."
+            "Tap “I'm here” when you arrive, by {time}: otherwise the desk is released for "
+            "others."
         ).format(details=booking_lines(place, booking), time=local_clock(place, deadline))
         return [Rendered(text, kb.check_in_keyboard(booking.id))]
 
@@ -216,8 +216,8 @@ def renderers(places: Places) -> dict[str, Renderer]:
         if booking.checked_in_at is not None or deadline is None:
             return None
         text = _(
-            "Nobody checked in to your desk by {time}, so it has gone to the next person in "
-            "line:\n\n{slot}\n\nYou are welcome to book again."
+            "Nobody checked in to your desk by {time}, so it has been released for others:"
+            "\n\n{slot}\n\nYou are welcome to book again."
         ).format(
             time=local_clock(place, deadline),
             slot=slot_lines(place, booking.day, Period(booking.period)),

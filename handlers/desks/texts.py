@@ -140,7 +140,7 @@ def check_in_line(place: Place, booking: DeskBooking) -> str:
         return ""
     return "\n\n" + _(
         "📍 On the day, tap “I'm here” when you arrive, by {time}: a desk nobody has "
-        "checked in to by then goes to the next person in line."
+        "checked in to by then is released for others."
     ).format(time=local_clock(place, deadline))
 
 

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.app import Runtime
-from bot.demo import PERSONAS, sandboxed_bot, seed
+from bot.demo import PERSONAS, run_demo, sandboxed_bot, seed
 from bot.sandbox import SandboxServer
 from bot.sandbox.chat import TerminalChat
 from bot.settings import Settings
@@ -84,3 +84,20 @@ async def test_the_demo_booking_script_plays_to_the_end(
     chat = TerminalChat(server, people)
     assert await chat.run_script(DEMO_SCRIPT.read_text(encoding="utf-8").splitlines()) == 0
     assert server.errors == []
+
+
+async def test_the_reminders_demo_shows_the_reminder_the_check_in_and_the_release(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = (DEMO_SCRIPT.parent / "reminders.txt").read_text(encoding="utf-8").splitlines()
+    assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
+    transcript = capsys.readouterr().out
+    before, after = transcript.split("-- the bot's clock: Sun 2027-01-31 18:00 EET")
+    assert "A reminder of your desk booking" not in before  # not at 17:59
+    assert after.count("⏰ A reminder of your desk booking") == 2  # Anna's and Mikko's, once
+    assert after.count("☀️ Your desk is waiting for you today") == 2
+    assert "✅ You are checked in." in after
+    assert "· ✅ на месте с 09:00" in after and "· ⏳ отметки ещё нет" in after  # Olga: ru
+    released = after.split("-- the bot's clock: Mon 2027-02-01 10:30 EET")[1]
+    assert "bot -> coach: Nobody checked in to your desk by 10:30" in released
+    assert "Mikko" not in released.split("/occupancy")[-1]  # his desk is free again
