@@ -18,7 +18,14 @@ IDLE_CONVERSATION = timedelta(days=30)
 
 
 def create_scheduler(storage: BaseStorage, engine: AsyncEngine) -> AsyncIOScheduler:
-    """A UTC scheduler whose jobs coalesce missed runs instead of piling them up."""
+    """A UTC scheduler for the periodic jobs only: each asks the database what is due (offers
+    to expire, desks to release, conversations to forget), so a run that was missed loses
+    nothing and the next one does its work. Hence `coalesce` (runs missed while the process
+    was stalled or down become one), `max_instances=1` (a slow run is never overlapped by the
+    next) and a generous `misfire_grace_time` (a late run still runs, rather than being skipped
+    as APScheduler's one-second default does). Nothing is ever planned as one job per message:
+    reminders and notices are outbox rows with a due time, and the delivery engine wakes for
+    them itself (scheduler/delivery.py)."""
     scheduler = AsyncIOScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
