@@ -42,7 +42,7 @@ from content.library import Library
 from content.places import PLACES_FILE, load_places
 from handlers import get_routers
 from scheduler.delivery import Delivery, rate_storage
-from scheduler.messages import renderers
+from scheduler.messages import bounces, renderers
 from storage import migrate
 from storage.base import WallClock, utcnow
 from storage.desks import places as places_store
@@ -173,6 +173,7 @@ def create_delivery(runtime: Runtime, bot: Bot) -> Delivery:
         storage=rate_storage(settings.redis_url),
         lease=timedelta(seconds=settings.delivery_lease_seconds),
         admin_ids=settings.admin_ids,
+        bounces=bounces(),
     )
 
 

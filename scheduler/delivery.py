@@ -76,6 +76,11 @@ class Rendered:
 Renderer = Callable[[AsyncSession, OutboxMessage], Awaitable[Sequence[Rendered] | None]]
 
 
+# What to do, in the transaction that records it, when a row of a kind could not be delivered
+# for good (failed, or the recipient blocked the bot): e.g. tell whoever wrote it.
+Bounce = Callable[[AsyncSession, OutboxMessage, Outcome], Awaitable[None]]
+
+
 def rate_storage(redis_url: str | None) -> Storage:
     """Where the rate is counted: Redis (shared by every instance) or this process's memory."""
     if redis_url:
@@ -102,6 +107,7 @@ class Delivery:
         lease: timedelta = LEASE,
         batch: int = BATCH,
         admin_ids: frozenset[int] = frozenset(),
+        bounces: Mapping[str, Bounce] | None = None,
     ) -> None:
         self.factory = factory
         self.bot = bot
@@ -115,6 +121,7 @@ class Delivery:
         in_half_a_lease = int(rate * lease.total_seconds() / 2) if rate > 0 else batch
         self.batch = max(1, min(batch, in_half_a_lease))
         self.admin_ids = admin_ids
+        self.bounces = bounces or {}
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
         self.paused_until: datetime | None = None
@@ -181,10 +188,15 @@ class Delivery:
             *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
         )
         outcomes = [outcome for chat in results for outcome in chat]
-        chat_of = {row.id: row.chat_id for row in rows}
-        blocked = {chat_of[o.id] for o in outcomes if o.error == BLOCKED}
+        by_id = {row.id: row for row in rows}
+        blocked = {by_id[o.id].chat_id for o in outcomes if o.error == BLOCKED}
         async with unit_of_work(self.factory) as session:
             await outbox.settle(session, self.owner, outcomes)
+            for outcome in outcomes:
+                row = by_id[outcome.id]
+                undeliverable = outcome.state is State.FAILED or outcome.error == BLOCKED
+                if undeliverable and (bounce := self.bounces.get(row.kind)) is not None:
+                    await bounce(session, row, outcome)
             for chat_id in blocked:
                 await mark_blocked(session, chat_id)
                 await outbox.drop_for_chat(session, chat_id, BLOCKED)

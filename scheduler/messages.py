@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from content.library import Library
-from scheduler.delivery import Renderer
+from scheduler.delivery import Bounce, Renderer
 from storage.desks.places import Places
 
 
@@ -16,3 +16,10 @@ def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
 
     del library
     return {**notices.renderers(places), **staff.renderers()}
+
+
+def bounces() -> Mapping[str, Bounce]:
+    """Kind → what happens when such a message cannot be delivered for good."""
+    from handlers.faq import staff
+
+    return staff.bounces()

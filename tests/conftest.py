@@ -16,7 +16,7 @@ from bot.settings import Settings, load_settings
 from content.knowledge import KB_DIR
 from content.library import Library, Shelf, open_shelf
 from scheduler.delivery import Delivery
-from scheduler.messages import renderers
+from scheduler.messages import bounces, renderers
 from storage.engine import create_engine
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -111,7 +111,12 @@ def bot(runtime: Runtime) -> Bot:
     session = RecordingSession()
     bot = Bot("42:TEST", session=session)
     session.delivery = Delivery(  # type: ignore[attr-defined]  # a test may set its clock
-        runtime.factory, bot, runtime.i18n, renderers(runtime.places, runtime.library), rate=0
+        runtime.factory,
+        bot,
+        runtime.i18n,
+        renderers(runtime.places, runtime.library),
+        rate=0,
+        bounces=bounces(),
     )
     session.after_update = outbox_drain(session.delivery)  # type: ignore[attr-defined]
     return bot

@@ -191,3 +191,25 @@ async def test_staff_who_blocked_the_bot_are_skipped_until_they_return(person: P
     await admin.send("/start")  # back: reachable again once the bot sees them
     await hand_off(anna, "is there a dentist nearby")
     assert "is there a dentist nearby" in (admin.last.text or "")
+
+
+async def test_a_reply_that_cannot_be_delivered_is_reported_back_to_its_writer(
+    person: Person,
+) -> None:
+    admin = await chosen(person(ADMIN, first_name="Olga"), "en")
+    anna = await chosen(person(1001), "en")
+    await hand_off(anna, "how do I cook borscht")
+    handoff = admin.last
+
+    async def gone(method: TelegramMethod[Any]) -> None:  # Anna blocked the bot meanwhile
+        if isinstance(method, SendMessage) and method.chat_id == 1001:
+            raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+
+    recording(anna).on_call = gone
+    await admin.click("Reply", message=handoff)
+    await admin.send("Boil beets first.")
+    assert admin.messages[-2].text == "Your reply is saved and on its way to them."
+    report = admin.last.text or ""
+    assert report.startswith("⚠️ Your reply could not be delivered to Anna (id 1001): they have")
+    assert "how do I cook borscht" in report
+    assert not any("Boil beets" in text for text in sent_to(anna, 1001))

@@ -27,11 +27,12 @@ from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
 from handlers.ui.filters import has_text, is_command, staff_in_private_chat
 from handlers.ui.screens import refuse_stale
-from scheduler.delivery import Rendered, Renderer
+from scheduler.delivery import Bounce, Rendered, Renderer
 from storage import faq_log, outbox
 from storage.base import WallClock
 from storage.faq_log import FaqQuestion
-from storage.outbox import OutboxMessage
+from storage.outbox import OutboxMessage, Outcome
+from storage.outbox import State as Delivered
 from storage.users import Person, User, get_person, users_by_id
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def staff_copy_messages(
     ]
 
 
-HANDOFF, REPLY = "faq.handoff", "faq.reply"
+HANDOFF, REPLY, UNDELIVERED = "faq.handoff", "faq.reply", "faq.reply_undelivered"
 
 
 def hand_off(session: AsyncSession, question: FaqQuestion, staff_ids: Sequence[int]) -> None:
@@ -122,7 +123,31 @@ def renderers() -> dict[str, Renderer]:
         )
         return [Rendered(text)]
 
-    return {HANDOFF: handoff, REPLY: staff_reply}
+    async def undelivered(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
+        question = await session.get(FaqQuestion, row.ref)
+        if question is None:
+            return None
+        asker = await session.get(User, question.user_id)
+        if row.params.get("blocked"):
+            reason = _("they have blocked the bot.")
+        else:
+            reason = _("Telegram refused it. Please try again later or reach them another way.")
+        text = _(
+            "⚠️ Your reply could not be delivered to {who}: {reason}\n\nTheir question: {question}"
+        ).format(who=describe(asker, question.user_id), reason=reason, question=quoted(question))
+        return [Rendered(text)]
+
+    return {HANDOFF: handoff, REPLY: staff_reply, UNDELIVERED: undelivered}
+
+
+def bounces() -> dict[str, Bounce]:
+    async def reply_bounced(session: AsyncSession, row: OutboxMessage, outcome: Outcome) -> None:
+        by = row.params.get("by")
+        if isinstance(by, int):  # the staff member who wrote it hears that it did not arrive
+            blocked = outcome.state is not Delivered.FAILED
+            outbox.enqueue(session, by, UNDELIVERED, ref=row.ref, params={"blocked": blocked})
+
+    return {REPLY: reply_bounced}
 
 
 def quoted(question: FaqQuestion) -> str:
@@ -257,7 +282,7 @@ async def send_reply(
     if asker is not None and asker.blocked_at is not None:
         await message.answer(_("The reply could not be delivered: the person has blocked the bot."))
         return
-    params = {"reply": reply, "follow_up": follow_up}
+    params = {"reply": reply, "follow_up": follow_up, "by": person.id}
     outbox.enqueue(session, question.user_id, REPLY, ref=question.id, params=params)
     if follow_up:
         await message.answer(_("Your follow-up is saved and on its way to them."))
