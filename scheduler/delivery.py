@@ -282,6 +282,8 @@ class Delivery:
             message_id = None
             for part in parts:
                 await self._pace(row.chat_id)
+                if self.paused_until is not None:  # told to wait while this one waited its turn
+                    return self._wait_out(row, "paused by Telegram")
                 sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
                 message_id = sent.message_id
         except TelegramRetryAfter as error:
@@ -315,10 +317,22 @@ class Delivery:
         return Outcome(row.id, State.PENDING, reason, retry_at=resume)
 
     async def _pace(self, chat_id: int) -> None:
-        """Wait for this chat's turn, then for the bot's."""
-        await self._acquire(PER_GROUP if chat_id < 0 else PER_CHAT, "chat", str(chat_id))
-        if self.rate is not None:
-            await self._acquire(self.rate, "bot")
+        """Wait until this chat may have its next message, then for the bot's turn, and take
+        the chat's turn last, just before the send: a turn taken early and used late would let
+        the chat's next message follow too closely. (One chat is sent to by one task at a
+        time, in the whole bot: `claim` gives out a chat's rows one by one.)"""
+        item, key = (PER_GROUP if chat_id < 0 else PER_CHAT), str(chat_id)
+        while True:
+            await self._wait_for(item, "chat", key)
+            if self.rate is not None:
+                await self._acquire(self.rate, "bot")
+            if await self.limiter.hit(item, "chat", key):
+                return
+
+    async def _wait_for(self, item: RateLimitItem, *key: str) -> None:
+        while not await self.limiter.test(item, *key):
+            stats = await self.limiter.get_window_stats(item, *key)
+            await asyncio.sleep(max(stats.reset_time - time.time(), 0.002))
 
     async def _acquire(self, item: RateLimitItem, *key: str) -> None:
         while not await self.limiter.hit(item, *key):

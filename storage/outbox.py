@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    bindparam,
     event,
     exists,
     func,
@@ -69,6 +70,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)  # Telegram's, once sent
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+WAKE_AHEAD = timedelta(seconds=10)  # a row due this soon wakes the engine on commit
 
 
 class Doorbell:
@@ -126,7 +130,8 @@ def enqueue(
     useful_until: datetime | None = None,
 ) -> OutboxMessage:
     """A message to deliver, part of the caller's unit of work: it goes out only if that
-    commits. A message due now wakes the engine once the commit is done."""
+    commits. A message due now (or within WAKE_AHEAD) wakes the engine once the commit is
+    done; later ones are found at the engine's regular look."""
     now = utcnow()
     row = OutboxMessage(
         chat_id=chat_id,
@@ -140,7 +145,7 @@ def enqueue(
         created_at=now,
     )
     session.add(row)
-    if due_at is None or row.due_at <= now:
+    if row.due_at <= now + WAKE_AHEAD:  # the engine then sleeps exactly until it is due
         _ring_on_commit(session)
         session.info["outbox_due_now"] = True
     return row
@@ -177,9 +182,15 @@ async def claim(
     )
     if session.get_bind().dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
+    # Chosen first, then taken: as one statement PostgreSQL may run the sub-select once per
+    # row it updates and so take far more than `limit`. The UPDATE re-checks `due`, so a row
+    # another sender took in between is not taken twice.
+    chosen = list(await session.scalars(ids))
+    if not chosen:
+        return []
     claimed = await session.scalars(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids.scalar_subquery()), due)
+        .where(OutboxMessage.id.in_(chosen), due)
         .values(
             state=State.SENDING,
             lease_owner=owner,
@@ -205,22 +216,41 @@ class Outcome:
 
 async def settle(session: AsyncSession, owner: str, outcomes: Sequence[Outcome]) -> None:
     """Record what became of claimed rows, only while `owner` still holds them (a row whose
-    lease ran out and was taken by another sender is that sender's to record)."""
+    lease ran out and was taken by another sender is that sender's to record). One statement
+    for all of them (executemany)."""
+    if not outcomes:
+        return
     now = utcnow()
-    for outcome in outcomes:
-        values: dict[str, Any] = {"last_error": outcome.error, "lease_owner": None}
-        if outcome.retry_at is not None:
-            values |= {"state": State.PENDING, "due_at": outcome.retry_at, "lease_until": None}
-        else:
-            values |= {"state": outcome.state, "lease_until": None}
-            if outcome.state is State.SENT:
-                values |= {"sent_at": now, "message_id": outcome.message_id}
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == outcome.id, OutboxMessage.lease_owner == owner)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+    table = OutboxMessage.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.lease_owner == owner)
+        .values(
+            state=bindparam("new_state"),
+            last_error=bindparam("error"),
+            lease_owner=None,
+            lease_until=None,
+            due_at=func.coalesce(bindparam("retry_at", type_=UTCDateTime), table.c.due_at),
+            sent_at=func.coalesce(bindparam("sent", type_=UTCDateTime), table.c.sent_at),
+            message_id=func.coalesce(
+                bindparam("telegram_id", type_=BigInteger), table.c.message_id
+            ),
         )
+    )
+    await session.execute(
+        statement,
+        [
+            {
+                "row_id": outcome.id,
+                "new_state": State.PENDING if outcome.retry_at is not None else outcome.state,
+                "error": outcome.error,
+                "retry_at": outcome.retry_at,
+                "sent": now if outcome.state is State.SENT else None,
+                "telegram_id": outcome.message_id,
+            }
+            for outcome in outcomes
+        ],
+    )
 
 
 async def drop_for_chat(

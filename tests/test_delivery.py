@@ -333,3 +333,17 @@ async def test_a_message_waiting_for_its_retry_keeps_its_place_in_the_chats_line
     wall.now += timedelta(seconds=2)
     assert await drain(delivery) == 2
     assert received(bot, ANNA) == ["note 1", "note 2"]
+
+
+async def test_a_claim_takes_no_more_than_its_limit(runtime: Runtime) -> None:
+    """A round that took more would outgrow its lease, and another instance would send its
+    rows again (on PostgreSQL, with some plans, a one-statement claim took every due row)."""
+    async with unit_of_work(runtime.factory) as session:
+        for chat_id in range(5001, 5501):
+            outbox.enqueue(session, chat_id, "test.note", params={"n": 1})
+    async with unit_of_work(runtime.factory) as session:
+        taken = await outbox.claim(session, "one", utcnow(), 37, timedelta(seconds=60))
+    async with unit_of_work(runtime.factory) as session:
+        more = await outbox.claim(session, "two", utcnow(), 1000, timedelta(seconds=60))
+    assert len(taken) == 37 and len(more) == 463
+    assert not {row.id for row in taken} & {row.id for row in more}
