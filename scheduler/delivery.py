@@ -280,10 +280,12 @@ class Delivery:
             return self._wait_out(row, "paused by Telegram")
         try:
             message_id = None
-            for part in parts:
+            for number, part in enumerate(parts):
                 await self._pace(row.chat_id)
                 if self.paused_until is not None:  # told to wait while this one waited its turn
                     return self._wait_out(row, "paused by Telegram")
+                if number == 0 and not self._still_ours(row):  # the wait ate the lease
+                    return Outcome(row.id, State.PENDING, LEASE_LOST, retry_at=self.clock())
                 sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
                 message_id = sent.message_id
         except TelegramRetryAfter as error:
@@ -307,6 +309,12 @@ class Delivery:
             backoff = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
             return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
         return Outcome(row.id, State.SENT, message_id=message_id)
+
+    def _still_ours(self, row: OutboxMessage) -> bool:
+        """Whether the row's lease has room for one more send. A round that ran long (a bot
+        rate shared by many instances, a slow Telegram) gives back what it has not sent,
+        rather than send what another sender may take once the lease runs out."""
+        return row.lease_until is None or self.clock() < row.lease_until - self.lease / 4
 
     def _wait_out(self, row: OutboxMessage, reason: str) -> Outcome:
         """Back to the queue until the pause ends; dropped if it is useless by then."""
@@ -341,6 +349,7 @@ class Delivery:
 
 
 BLOCKED = "blocked the bot, or the chat is gone"
+LEASE_LOST = "given back: the round ran out of lease"
 
 
 def _per_second(rate: float) -> RateLimitItem:

@@ -347,3 +347,25 @@ async def test_a_claim_takes_no_more_than_its_limit(runtime: Runtime) -> None:
         more = await outbox.claim(session, "two", utcnow(), 1000, timedelta(seconds=60))
     assert len(taken) == 37 and len(more) == 463
     assert not {row.id for row in taken} & {row.id for row in more}
+
+
+async def test_a_round_that_runs_out_of_lease_gives_back_what_it_has_not_sent(
+    runtime: Runtime, bot: Bot
+) -> None:
+    """Another sender may take a row once its lease has run out: the round that held it must
+    not send it too (it would arrive twice)."""
+    wall = Wall()
+    for chat_id in (ANNA, BORIS, 1003):
+        await enqueue(runtime, chat_id, chat_id)
+
+    async def slow(method: TelegramMethod[Any]) -> None:
+        if isinstance(method, SendMessage):
+            wall.now += timedelta(seconds=2)  # each send takes two seconds of a 4 s lease
+
+    recording(bot).on_call = slow
+    delivery = engine(runtime, bot, wall, lease=timedelta(seconds=4))
+    assert await delivery.deliver_due() == 3
+    sent = [chat for chat in (ANNA, BORIS, 1003) if received(bot, chat)]
+    assert len(sent) == 2  # the third would have gone out with 1 s of lease left: given back
+    assert await drain(delivery) == 1
+    assert all(len(received(bot, chat)) == 1 for chat in (ANNA, BORIS, 1003))
