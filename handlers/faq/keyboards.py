@@ -17,6 +17,7 @@ ACTION_MENU = {
     "book_desk": MenuAction.DESK,
     "my_bookings": MenuAction.BOOKINGS,
     "settings_language": MenuAction.SETTINGS_LANGUAGE,
+    "settings_reminders": MenuAction.SETTINGS_REMINDERS,
 }
 
 
@@ -30,6 +31,7 @@ def _action_label(action: str) -> str:
         "book_desk": _("Book a desk"),
         "my_bookings": _("My bookings"),
         "settings_language": _("Change language"),
+        "settings_reminders": _("🔔 Reminders"),
     }
     return labels[action]
 
