@@ -124,6 +124,10 @@ class Delivery:
         self.bounces = bounces or {}
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
+        # Within the second the window allows, this instance spaces its sends 1/rate apart
+        # rather than letting the whole second's worth out at once.
+        self._gap = 1.0 / rate if rate > 0 else 0.0
+        self._next_slot = 0.0  # time.monotonic() of this instance's next send
         self.paused_until: datetime | None = None
         self._pause_told = False  # the staff know of the current pause
         self._in_round = False
@@ -333,9 +337,17 @@ class Delivery:
         while True:
             await self._wait_for(item, "chat", key)
             if self.rate is not None:
+                await self._space()
                 await self._acquire(self.rate, "bot")
             if await self.limiter.hit(item, "chat", key):
                 return
+
+    async def _space(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self._gap
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     async def _wait_for(self, item: RateLimitItem, *key: str) -> None:
         while not await self.limiter.test(item, *key):
