@@ -140,14 +140,7 @@ class TerminalChat:
         except (LookupError, RuntimeError) as error:
             self._fail(str(error))
             return False
-        try:
-            await self.server.wait_idle(self.idle_timeout, settle=self.settle)
-        except TimeoutError as error:
-            self._render_changes()
-            self._fail(str(error))
-            return False
-        self._render_changes()
-        return True
+        return await self._show_outcome()
 
     async def _move_clock(self, line: str) -> bool:
         assert self.clock is not None
@@ -175,6 +168,10 @@ class TerminalChat:
             await move(target)
         shown = target.astimezone(zone)
         self._print(f"-- the bot's clock: {shown:%a %Y-%m-%d %H:%M} {shown.tzname()}")
+        return await self._show_outcome()
+
+    async def _show_outcome(self) -> bool:
+        """Wait until the bot is done, print what changed; False if it never got done."""
         try:
             await self.server.wait_idle(self.idle_timeout, settle=self.settle)
         except TimeoutError as error:
