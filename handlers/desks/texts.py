@@ -136,7 +136,7 @@ def booking_lines(place: Place, booking: DeskBooking) -> str:
 def check_in_line(place: Place, booking: DeskBooking) -> str:
     """What a booked person must do where the location asks for check-in ("" elsewhere)."""
     deadline = place.check_in_by(booking.day, Period(booking.period))
-    if deadline is None:
+    if deadline is None or booking.created_at >= deadline:  # (an offer taken after it)
         return ""
     return "\n\n" + _(
         "📍 On the day, tap “I'm here” when you arrive, by {time}: a desk nobody has "
