@@ -315,10 +315,12 @@ class Delivery:
         return Outcome(row.id, State.SENT, message_id=message_id)
 
     def _still_ours(self, row: OutboxMessage) -> bool:
-        """Whether the row's lease has room for one more send. A round that ran long (a bot
-        rate shared by many instances, a slow Telegram) gives back what it has not sent,
-        rather than send what another sender may take once the lease runs out."""
-        return row.lease_until is None or self.clock() < row.lease_until - self.lease / 4
+        """Whether the round may still start sending this row. A round records what it sent
+        when it ends, and another sender may take a row whose lease has run out, so a round
+        that ran long (a bot rate shared by many instances, a slow Telegram) stops starting
+        sends at half the lease and gives the rest back: what it did send is recorded with
+        half a lease to spare."""
+        return row.lease_until is None or self.clock() < row.lease_until - self.lease / 2
 
     def _wait_out(self, row: OutboxMessage, reason: str) -> Outcome:
         """Back to the queue until the pause ends; dropped if it is useless by then."""
