@@ -61,6 +61,7 @@ PER_CHAT = RateLimitItemPerSecond(1)
 PER_GROUP = RateLimitItemPerMinute(20)
 CONCURRENT_CHATS = 32
 LONG_PAUSE = 60  # seconds: a pause the staff are told of
+CATCH_UP = 5  # sends an instance that fell behind its spacing may make at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +347,8 @@ class Delivery:
 
     async def _space(self) -> None:
         now = time.monotonic()
-        slot = max(now, self._next_slot)
+        # Behind (a send took long, a pause ended), a few may go at once to catch up.
+        slot = max(self._next_slot, now - CATCH_UP * self._gap)
         self._next_slot = slot + self._gap
         if slot > now:
             await asyncio.sleep(slot - now)
