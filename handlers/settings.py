@@ -46,22 +46,27 @@ class ReminderCB(CallbackData, prefix="rm"):
     choice: Annotated[int, Field(ge=0, le=NO_QUIET)] = 0  # out of range: not recognised
 
 
-def _quiet_text(quiet: tuple[time, time] | None) -> str:
-    if quiet is None:
-        return _("none")
+def _quiet_text(quiet: tuple[time, time]) -> str:
     return f"{clock(quiet[0])}–{clock(quiet[1])}"
 
 
 def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
     desks_on = wanted.wants(Kind.DESKS)
-    text = _(
-        "<b>Reminders</b>\n\n"
-        "🔔 Desks: a reminder the evening before each booking — {desks}.\n"
-        "🌙 Quiet hours: {quiet}, in the local time of the Oasis. A reminder due then waits "
-        "until they end, or comes just before they begin if that would be too late.\n\n"
+    if wanted.quiet is None:
+        quiet = _("🌙 Quiet hours: none.")
+    else:
+        quiet = _(
+            "🌙 Quiet hours: {hours}, in the local time of the Oasis. A reminder due then waits "
+            "until they end, or comes just before they begin if that would be too late."
+        ).format(hours=_quiet_text(wanted.quiet))
+    desks = _("🔔 Desks: a reminder the evening before each booking — {state}.").format(
+        state=_("on") if desks_on else _("off")
+    )
+    check_in = _(
         "Where an Oasis asks for check-in, the “I'm here” prompt on the day comes even with "
         "reminders off: a desk nobody checks in to is released for others."
-    ).format(desks=_("on") if desks_on else _("off"), quiet=_quiet_text(wanted.quiet))
+    )
+    text = "\n".join((_("<b>Reminders</b>"), "", desks, quiet, "", check_in))
     toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
     rows = [[_button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
     choices = [*QUIET_CHOICES, None]
