@@ -71,9 +71,9 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
     rows = [[_button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
     choices = [*QUIET_CHOICES, None]
     quiet_row = []
-    for index, quiet in enumerate(choices):
-        mark = "✓ " if quiet == wanted.quiet else ""
-        label = mark + (_quiet_text(quiet) if quiet else _("No quiet hours"))
+    for index, hours in enumerate(choices):
+        mark = "✓ " if hours == wanted.quiet else ""
+        label = mark + (_quiet_text(hours) if hours else _("No quiet hours"))
         quiet_row.append(_button(label, ReminderCB(action=ReminderAction.QUIET, choice=index)))
     rows += [quiet_row[:2], quiet_row[2:]]
     rows.append(

@@ -287,10 +287,11 @@ class Delivery:
             message_id = None
             for number, part in enumerate(parts):
                 await self._pace(row.chat_id)
-                if self.paused_until is not None:  # told to wait while this one waited its turn
-                    return self._wait_out(row, "paused by Telegram")
-                if number == 0 and not self._still_ours(row):  # the wait ate the lease
-                    return Outcome(row.id, State.PENDING, LEASE_LOST, retry_at=self.clock())
+                if number == 0:  # (the later parts of a message already begun go on)
+                    if self.paused_until is not None:  # told to wait while this one waited
+                        return self._wait_out(row, "paused by Telegram")
+                    if not self._still_ours(row):  # the wait ate the lease
+                        return Outcome(row.id, State.PENDING, LEASE_LOST, retry_at=self.clock())
                 sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
                 message_id = sent.message_id
         except TelegramRetryAfter as error:
