@@ -132,6 +132,7 @@ class Delivery:
         self.paused_until: datetime | None = None
         self._pause_told = False  # the staff know of the current pause
         self._in_round = False
+        self._held_until = datetime.max.replace(tzinfo=UTC)  # the round's leases, renewed
         self._doorbell: Doorbell | None = None
 
     @property
@@ -189,9 +190,14 @@ class Delivery:
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
         gate = asyncio.Semaphore(CONCURRENT_CHATS)
-        results = await asyncio.gather(
-            *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
-        )
+        self._held_until = min(row.lease_until or now + self.lease for row in rows)
+        renewing = asyncio.create_task(self._renew_leases(), name="delivery-lease")
+        try:
+            results = await asyncio.gather(
+                *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
+            )
+        finally:
+            renewing.cancel()
         outcomes = [outcome for chat in results for outcome in chat]
         by_id = {row.id: row for row in rows}
         blocked = {by_id[o.id].chat_id for o in outcomes if o.error == BLOCKED}
@@ -290,7 +296,7 @@ class Delivery:
                 if number == 0:  # (the later parts of a message already begun go on)
                     if self.paused_until is not None:  # told to wait while this one waited
                         return self._wait_out(row, "paused by Telegram")
-                    if not self._still_ours(row):  # the wait ate the lease
+                    if not self._still_ours():  # the wait ate the lease
                         return Outcome(row.id, State.PENDING, LEASE_LOST, retry_at=self.clock())
                 sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
                 message_id = sent.message_id
@@ -316,13 +322,27 @@ class Delivery:
             return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
         return Outcome(row.id, State.SENT, message_id=message_id)
 
-    def _still_ours(self, row: OutboxMessage) -> bool:
+    def _still_ours(self) -> bool:
         """Whether the round may still start sending this row. A round records what it sent
-        when it ends, and another sender may take a row whose lease has run out, so a round
-        that ran long (a bot rate shared by many instances, a slow Telegram) stops starting
-        sends at half the lease and gives the rest back: what it did send is recorded with
-        half a lease to spare."""
-        return row.lease_until is None or self.clock() < row.lease_until - self.lease / 2
+        when it ends, and another sender may take a row whose lease has run out; the leases
+        are renewed while the round runs, but should the renewal stall (a starved process, the
+        database away), the round stops starting sends at half the lease and gives the rest
+        back: what it did send is recorded with half a lease to spare."""
+        return self.clock() < self._held_until - self.lease / 2
+
+    async def _renew_leases(self) -> None:
+        """While a round sends, its leases are renewed every third of a lease: a long round
+        (a shared rate, a slow Telegram) keeps its rows, and only a dead sender's run out."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            until = self.clock() + self.lease
+            try:
+                async with unit_of_work(self.factory) as session:
+                    await outbox.renew(session, self.owner, until)
+            except Exception:  # the database away a moment: the lease as it was stands
+                log.exception("could not renew the delivery leases")
+                continue
+            self._held_until = until
 
     def _wait_out(self, row: OutboxMessage, reason: str) -> Outcome:
         """Back to the queue until the pause ends; dropped if it is useless by then."""

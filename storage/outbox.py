@@ -253,6 +253,17 @@ async def settle(session: AsyncSession, owner: str, outcomes: Sequence[Outcome])
     )
 
 
+async def renew(session: AsyncSession, owner: str, until: datetime) -> int:
+    """Keep what `owner` is sending its own until `until` (it is alive and still at it)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lease_owner == owner, OutboxMessage.state == State.SENDING)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def drop_for_chat(
     session: AsyncSession, chat_id: int, reason: str, kinds: Iterable[str] | None = None
 ) -> int:
@@ -314,5 +325,5 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 __all__ = [
     "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat", "enqueue",
-    "gone_out", "next_due", "settle",
+    "gone_out", "next_due", "renew", "settle",
 ]  # fmt: skip

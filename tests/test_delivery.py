@@ -369,3 +369,20 @@ async def test_a_round_that_runs_out_of_lease_gives_back_what_it_has_not_sent(
     assert len(sent) == 2  # the third would have started with half its lease gone: given back
     assert await drain(delivery) == 1
     assert all(len(received(bot, chat)) == 1 for chat in (ANNA, BORIS, 1003))
+
+
+async def test_a_sender_that_renews_its_lease_keeps_its_rows(runtime: Runtime) -> None:
+    """A long round renews its leases: another sender takes its rows only once it stops
+    (it died)."""
+    await enqueue(runtime, ANNA, 1)
+    start = utcnow()
+    lease = timedelta(seconds=60)
+    async with unit_of_work(runtime.factory) as session:
+        [row] = await outbox.claim(session, "one", start, 10, lease)
+    async with unit_of_work(runtime.factory) as session:
+        assert await outbox.renew(session, "one", start + 2 * lease) == 1
+    async with unit_of_work(runtime.factory) as session:
+        assert await outbox.claim(session, "two", start + lease + lease / 2, 10, lease) == []
+    async with unit_of_work(runtime.factory) as session:
+        [taken] = await outbox.claim(session, "two", start + 2 * lease + lease / 2, 10, lease)
+    assert taken.id == row.id and taken.lease_owner == "two"
