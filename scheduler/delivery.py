@@ -48,7 +48,7 @@ from storage import outbox
 from storage.base import WallClock, utcnow
 from storage.engine import SessionFactory, unit_of_work
 from storage.outbox import Doorbell, OutboxMessage, Outcome, State
-from storage.users import mark_blocked, reachable_staff, users_by_id
+from storage.users import User, mark_blocked, reachable_staff, users_by_id
 
 log = logging.getLogger(__name__)
 
@@ -228,8 +228,7 @@ class Delivery:
             staff = await reachable_staff(session, self.admin_ids)
             people = await users_by_id(session, staff)
         for chat_id in staff:
-            person = people.get(chat_id)
-            locale = (person and person.locale) or self.i18n.default_locale
+            locale = self._locale_of(people.get(chat_id))
             with self.i18n.context(), self.i18n.use_locale(locale):
                 text = _(
                     "⏸ Telegram has asked the bot to slow down. Reminders, notices and other "
@@ -258,9 +257,11 @@ class Delivery:
                 if renderer is None:
                     rendered[row.id] = Outcome(row.id, State.FAILED, f"no renderer: {row.kind}")
                     continue
-                person = people.get(row.chat_id)  # a 403 is the truth about blocking: tried
-                locale = (person and person.locale) or self.i18n.default_locale
-                with self.i18n.context(), self.i18n.use_locale(locale):
+                # (someone marked blocked is still tried: only a 403 tells the truth)
+                with (
+                    self.i18n.context(),
+                    self.i18n.use_locale(self._locale_of(people.get(row.chat_id))),
+                ):
                     parts = await renderer(session, row)
                 rendered[row.id] = (
                     list(parts) if parts else Outcome(row.id, State.DROPPED, "nothing to send")
@@ -322,6 +323,9 @@ class Delivery:
             return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
         return Outcome(row.id, State.SENT, message_id=message_id)
 
+    def _locale_of(self, person: User | None) -> str:
+        return (person and person.locale) or self.i18n.default_locale
+
     def _still_ours(self) -> bool:
         """Whether the round may still start sending this row. A round records what it sent
         when it ends, and another sender may take a row whose lease has run out; the leases
@@ -359,10 +363,10 @@ class Delivery:
         time, in the whole bot: `claim` gives out a chat's rows one by one.)"""
         item, key = (PER_GROUP if chat_id < 0 else PER_CHAT), str(chat_id)
         while True:
-            await self._wait_for(item, "chat", key)
+            await self._turn(item, "chat", key, take=False)
             if self.rate is not None:
                 await self._space()
-                await self._acquire(self.rate, "bot")
+                await self._turn(self.rate, "bot")
             if await self.limiter.hit(item, "chat", key):
                 return
 
@@ -374,13 +378,10 @@ class Delivery:
         if slot > now:
             await asyncio.sleep(slot - now)
 
-    async def _wait_for(self, item: RateLimitItem, *key: str) -> None:
-        while not await self.limiter.test(item, *key):
-            stats = await self.limiter.get_window_stats(item, *key)
-            await asyncio.sleep(max(stats.reset_time - time.time(), 0.002))
-
-    async def _acquire(self, item: RateLimitItem, *key: str) -> None:
-        while not await self.limiter.hit(item, *key):
+    async def _turn(self, item: RateLimitItem, *key: str, take: bool = True) -> None:
+        """Wait until `key` has room under `item`, and (with `take`) use it."""
+        check = self.limiter.hit if take else self.limiter.test
+        while not await check(item, *key):
             stats = await self.limiter.get_window_stats(item, *key)
             await asyncio.sleep(max(stats.reset_time - time.time(), 0.002))
 

@@ -58,17 +58,11 @@ async def release_no_shows(
 
 
 def add_desk_jobs(scheduler: AsyncIOScheduler, factory: SessionFactory, places: Places) -> None:
-    scheduler.add_job(
-        expire_desk_offers,
-        IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
-        args=[factory, places],
-        id="expire_desk_offers",
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        release_no_shows,
-        IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
-        args=[factory, places],
-        id="release_no_shows",
-        replace_existing=True,
-    )
+    for job in (expire_desk_offers, release_no_shows):
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=CHECK_EVERY_SECONDS, timezone=UTC),
+            args=[factory, places],
+            id=job.__name__,
+            replace_existing=True,
+        )
