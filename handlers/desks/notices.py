@@ -28,7 +28,7 @@ from storage.desks.closures import DayClosed
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places
 from storage.outbox import OutboxMessage
-from storage.reminders import Kind
+from storage.reminders import Kind, Preferences
 
 OFFER, OFFER_EXPIRED, CLOSED, CLOSED_WAITLIST = (
     "desk.offer", "desk.offer_expired", "desk.closed", "desk.closed_waitlist",
@@ -37,11 +37,18 @@ REMINDER, CHECK_IN, RELEASED = "desk.reminder", "desk.check_in", "desk.released"
 PLANNED = (REMINDER, CHECK_IN)  # planned when a booking becomes active, dropped when it ends
 
 
-async def plan(session: AsyncSession, place: Place, booking: DeskBooking, now: datetime) -> None:
+async def plan(
+    session: AsyncSession,
+    place: Place,
+    booking: DeskBooking,
+    now: datetime,
+    wanted: Preferences | None = None,
+) -> None:
     """Plan what an active booking sends: the reminder the evening before (if the person
     wants desk reminders) and, where the location asks for check-in, the prompt when the
-    booking starts — both moved out of the person's quiet hours, and only if still ahead."""
-    wanted = await reminders.preferences(session, booking.user_id)
+    booking starts — both moved out of the person's quiet hours, and only if still ahead.
+    `wanted`: the person's reminder settings, when the caller has read them already."""
+    wanted = wanted or await reminders.preferences(session, booking.user_id)
     done = await outbox.gone_out(session, PLANNED, booking.id)
     moments = []
     if wanted.wants(Kind.DESKS) and REMINDER not in done:
@@ -66,10 +73,11 @@ async def forget(session: AsyncSession, bookings: Iterable[DeskBooking]) -> None
 async def replan(session: AsyncSession, places: Places, user_id: int, now: datetime) -> None:
     """The person changed their reminder settings: plan their upcoming bookings again."""
     await outbox.drop_for_chat(session, user_id, "settings changed", PLANNED)
+    wanted = await reminders.preferences(session, user_id)
     for booking in await desks.upcoming(session, user_id, now):
         place = places.get(booking.location_id)
         if booking.status == Status.ACTIVE and place is not None:
-            await plan(session, place, booking, now)
+            await plan(session, place, booking, now, wanted)
 
 
 def released(session: AsyncSession, bookings: Iterable[DeskBooking], now: datetime) -> None:

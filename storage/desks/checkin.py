@@ -22,23 +22,33 @@ EARLIEST = timedelta(hours=1)  # before the booking starts
 NO_SHOW = "no_show"  # the cancel_reason of a desk released at the deadline
 
 
+def _refusal(places: Places, booking: DeskBooking, now: datetime) -> Reason | None:
+    """Why `booking` cannot be checked in to now (None: it can)."""
+    place = places.get(booking.location_id)
+    if place is None or booking.status != Status.ACTIVE:
+        return Reason.NOT_FOUND
+    if place.check_in_by(booking.day, Period(booking.period)) is None:
+        return Reason.NO_CHECK_IN
+    if now < booking.starts_at - EARLIEST:
+        return Reason.EARLY
+    if now >= booking.ends_at:
+        return Reason.NOT_FOUND
+    return None
+
+
 async def check_in(
     session: AsyncSession, places: Places, booking_id: int, user_id: int, now: datetime
 ) -> DeskBooking:
     """The person is here. Saying it twice is fine; too early, too late or for someone else's
     booking is refused with the reason."""
     booking = await bookings.own_booking(session, booking_id, user_id)
-    place = places.get(booking.location_id) if booking is not None else None
-    if booking is None or place is None or booking.status != Status.ACTIVE:
-        raise Refused(Reason.NOT_FOUND, booking=booking)
-    if booking.checked_in_at is not None:
+    if booking is None:
+        raise Refused(Reason.NOT_FOUND)
+    live = booking.status == Status.ACTIVE and places.get(booking.location_id) is not None
+    if live and booking.checked_in_at is not None:
         return booking
-    if place.check_in_by(booking.day, Period(booking.period)) is None:
-        raise Refused(Reason.NO_CHECK_IN, booking=booking)
-    if now < booking.starts_at - EARLIEST:
-        raise Refused(Reason.EARLY, booking=booking)
-    if now >= booking.ends_at:
-        raise Refused(Reason.NOT_FOUND, booking=booking)
+    if (reason := _refusal(places, booking, now)) is not None:
+        raise Refused(reason, booking=booking)
     result = await session.execute(
         update(DeskBooking)
         .where(DeskBooking.id == booking.id, DeskBooking.status == Status.ACTIVE)
@@ -53,14 +63,7 @@ async def check_in(
 
 def may_check_in(places: Places, booking: DeskBooking, now: datetime) -> bool:
     """Whether "I'm here" is worth offering for this booking now."""
-    place = places.get(booking.location_id)
-    return (
-        place is not None
-        and booking.status == Status.ACTIVE
-        and booking.checked_in_at is None
-        and place.check_in_by(booking.day, Period(booking.period)) is not None
-        and booking.starts_at - EARLIEST <= now < booking.ends_at
-    )
+    return booking.checked_in_at is None and _refusal(places, booking, now) is None
 
 
 async def release_no_shows(
