@@ -11,7 +11,7 @@ from typing import Annotated
 
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.desks import notices
 from handlers.desks.texts import clock
 from handlers.ui.callbacks import MenuAction, MenuCB
-from handlers.ui.keyboards import home_button
+from handlers.ui.keyboards import button, home_button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import reminders
 from storage.base import WallClock
@@ -68,27 +68,21 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
     )
     text = "\n".join((_("<b>Reminders</b>"), "", desks, quiet, "", check_in))
     toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
-    rows = [[_button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
+    rows = [[button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
     choices = [*QUIET_CHOICES, None]
     quiet_row = []
     for index, hours in enumerate(choices):
         mark = "✓ " if hours == wanted.quiet else ""
         label = mark + (_quiet_text(hours) if hours else _("No quiet hours"))
-        quiet_row.append(_button(label, ReminderCB(action=ReminderAction.QUIET, choice=index)))
+        quiet_row.append(button(label, ReminderCB(action=ReminderAction.QUIET, choice=index)))
     rows += [quiet_row[:2], quiet_row[2:]]
     rows.append(
         [
-            InlineKeyboardButton(
-                text=_("« Settings"), callback_data=MenuCB(action=MenuAction.SETTINGS).pack()
-            ),
+            button(_("« Settings"), MenuCB(action=MenuAction.SETTINGS)),
             home_button(),
         ]
     )
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 async def show(query: CallbackQuery, session: AsyncSession, person: Person) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot
@@ -26,6 +27,7 @@ from storage.desks.opening import Place
 from storage.engine import unit_of_work
 from storage.outbox import OutboxMessage, State
 from storage.users import Profile, touch
+from tests.conftest import outbox_drain
 from tests.test_desk_chat import (
     ADMIN,
     AM,
@@ -58,19 +60,13 @@ HELSINKI = "Europe/Helsinki"
 
 def local(day: date, hour: int, minute: int = 0, zone: str = HELSINKI) -> datetime:
     """A wall-clock time in a location's zone, as the UTC instant it is."""
-    from zoneinfo import ZoneInfo
-
     return datetime.combine(day, time(hour, minute), ZoneInfo(zone)).astimezone(UTC)
 
 
 async def deliver_at(bot: Bot, wall: WallClock, moment: datetime) -> int:
     """Move the clock to `moment` and let the engine send what is due then."""
     wall.now = moment
-    delivery = bot.session.delivery  # type: ignore[attr-defined]
-    total = 0
-    while handled := await delivery.deliver_due():
-        total += handled
-    return total
+    return await outbox_drain(bot.session.delivery)()  # type: ignore[attr-defined]
 
 
 def reminders_of(client: ChatClient) -> list[str]:
@@ -212,8 +208,6 @@ async def test_choosing_other_quiet_hours_is_kept(join: Join, runtime: Runtime) 
 
 
 def test_quiet_hours_move_a_reminder_to_their_end_or_before_they_begin() -> None:
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(HELSINKI)
     day = date(2026, 12, 2)
     due = local(day - timedelta(days=1), 22, 30)  # a late reminder hour

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -21,16 +20,11 @@ from handlers.desks.texts import (
     period_times,
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
-from handlers.ui.keyboards import home_button
+from handlers.ui.keyboards import button, home_button
 from storage.desks import DayAvailability
 from storage.desks.opening import Desk, Period, Place, Zone
 
 PERIODS = (Period.FULL, Period.MORNING, Period.AFTERNOON)
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    """A button that carries typed callback data."""
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def places_keyboard(places: Sequence[Place]) -> InlineKeyboardMarkup:

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -11,6 +12,11 @@ from handlers.ui.callbacks import LanguageCB, Locale, MenuAction, MenuCB
 
 # A language is always offered under its own name, whatever the current locale.
 LANGUAGE_NAMES = {Locale.EN: "🇬🇧 English", Locale.RU: "🇷🇺 Русский", Locale.FI: "🇫🇮 Suomi"}
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    """A button that carries typed callback data."""
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def main_menu() -> InlineKeyboardMarkup:
