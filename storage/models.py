@@ -1,6 +1,14 @@
 """Every table, imported in one place for migrations and tests."""
 
 from storage.base import Base
+from storage.coaching.tables import (
+    Coach,
+    CoachBlockedDay,
+    CoachCell,
+    CoachingSession,
+    CoachInvite,
+    CoachWindow,
+)
 from storage.desks.places import ClosedDay, DeskRow, Location, ZoneRow
 from storage.desks.tables import DeskBooking, DeskDay, DeskSlot
 from storage.desks.waitlist import WaitlistEntry
@@ -12,6 +20,12 @@ from storage.users import User
 __all__ = [
     "Base",
     "ClosedDay",
+    "Coach",
+    "CoachBlockedDay",
+    "CoachCell",
+    "CoachInvite",
+    "CoachWindow",
+    "CoachingSession",
     "DeskBooking",
     "DeskDay",
     "DeskRow",

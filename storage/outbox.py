@@ -311,6 +311,25 @@ async def gone_out(session: AsyncSession, kinds: Iterable[str], ref: int) -> set
     return set(rows)
 
 
+async def sent_messages(
+    session: AsyncSession, chat_id: int, kinds: Iterable[str], ref: int
+) -> list[int]:
+    """The Telegram ids of the messages of `kinds` about `ref` sent to a chat (to edit them
+    when what they offer is gone), oldest first."""
+    rows = await session.scalars(
+        select(OutboxMessage.message_id)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind.in_(list(kinds)),
+            OutboxMessage.ref == ref,
+            OutboxMessage.state == State.SENT,
+            OutboxMessage.message_id.is_not(None),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return [int(message_id) for message_id in rows]
+
+
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the earliest pending row falls due, or the earliest lease runs out (a row whose
     sender died); the engine sleeps until then."""
@@ -325,5 +344,5 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 __all__ = [
     "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat", "enqueue",
-    "gone_out", "next_due", "renew", "settle",
+    "gone_out", "next_due", "renew", "sent_messages", "settle",
 ]  # fmt: skip

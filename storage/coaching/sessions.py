@@ -1,0 +1,631 @@
+"""Coaching sessions: request, answer (accept, decline, propose another time), move, cancel,
+expire, and the lists people and coaches see.
+
+A step that changes a session is a conditional UPDATE on the status it expects, so of two
+answers to one request (two instances, a double tap, the expiry job) exactly one wins; a
+session's time is held by its cells (`storage.coaching.tables`), claimed in one statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.base import insert
+from storage.coaching import slots
+from storage.coaching.coaches import active_coach, availability, modes_of
+from storage.coaching.slots import Availability, cell_of, cells, local_day
+from storage.coaching.tables import (
+    LIVE,
+    WAITING,
+    Coach,
+    CoachCell,
+    CoachingSession,
+    Reason,
+    Refused,
+    Status,
+)
+
+ANSWER_WITHIN = timedelta(hours=24)  # a request not answered by then expires
+MIN_TOPIC, MAX_TOPIC = 10, 1000
+MAX_REASON = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How many pending-or-upcoming sessions a person may hold (the location's settings)."""
+
+    per_coach: int = 2
+    total: int = 3
+    cancel_cutoff: timedelta = timedelta(hours=12)  # an entrepreneur cancels until then
+
+
+# --- free time ------------------------------------------------------------------------------
+
+
+async def busy_cells(
+    session: AsyncSession, coach_id: int, since: datetime, until: datetime, *, besides: int = 0
+) -> list[int]:
+    """The coach's held cells between two moments (not those of session `besides`)."""
+    rows = await session.scalars(
+        select(CoachCell.cell).where(
+            CoachCell.coach_id == coach_id,
+            CoachCell.cell >= cell_of(since),
+            CoachCell.cell < cell_of(until) + 1,
+            CoachCell.session_id != besides,
+        )
+    )
+    return list(rows)
+
+
+async def sessions_per_day(
+    session: AsyncSession,
+    coach: Coach,
+    available: Availability,
+    since: datetime,
+    until: datetime,
+    *,
+    besides: int = 0,
+) -> dict[date, int]:
+    starts = await session.scalars(
+        select(CoachingSession.starts_at).where(
+            CoachingSession.coach_id == coach.user_id,
+            CoachingSession.status.in_(LIVE),
+            CoachingSession.starts_at >= since,
+            CoachingSession.starts_at < until,
+            CoachingSession.id != besides,
+        )
+    )
+    counts: dict[date, int] = {}
+    for moment in starts:
+        day = local_day(moment, available.zone)
+        counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
+async def free_slots(
+    session: AsyncSession,
+    coach: Coach,
+    now: datetime,
+    *,
+    available: Availability | None = None,
+    days: Sequence[date] | None = None,
+    besides: int = 0,
+) -> list[datetime]:
+    """The coach's free slot starts (UTC, in order), up to the horizon or on `days`; the
+    time of session `besides` counts as free (it is the one being moved)."""
+    available = available or await availability(session, coach)
+    span = available.days(now) if days is None else sorted(days)
+    if not span:
+        return []
+    since = datetime.combine(span[0] - timedelta(days=1), datetime.min.time(), UTC)
+    until = datetime.combine(span[-1] + timedelta(days=2), datetime.min.time(), UTC)
+    busy = await busy_cells(session, coach.user_id, since, until, besides=besides)
+    counts = await sessions_per_day(session, coach, available, since, until, besides=besides)
+    return slots.free_slots(available, now, busy, counts, span)
+
+
+async def _check_slot(
+    session: AsyncSession, coach: Coach, starts_at: datetime, now: datetime, *, besides: int = 0
+) -> Availability:
+    """Refused (NO_SLOT) unless `starts_at` is one of the coach's free slots now."""
+    available = await availability(session, coach)
+    day = local_day(starts_at, available.zone)
+    if starts_at not in await free_slots(
+        session, coach, now, available=available, days=[day], besides=besides
+    ):
+        raise Refused(Reason.NO_SLOT)
+    return available
+
+
+# --- the cells ------------------------------------------------------------------------------
+
+
+def _rows(
+    coach: Coach, user_id: int, session_id: int, starts_at: datetime, *, move: bool = False
+) -> list[dict[str, Any]]:
+    own, pause = cells(starts_at, coach.session_minutes, coach.buffer_minutes)
+    base = {"coach_id": coach.user_id, "user_id": user_id, "session_id": session_id, "move": move}
+    return [{**base, "cell": cell, "buffer": False} for cell in own] + [
+        {**base, "cell": cell, "buffer": True} for cell in pause
+    ]
+
+
+async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: int) -> bool:
+    """Hold all of `rows` or none (one statement; a cell held already is skipped, and then
+    what this statement did take is given back)."""
+    if not rows:
+        return True
+    result = await session.execute(insert(session, CoachCell).values(rows).on_conflict_do_nothing())
+    if result.rowcount == len(rows):  # type: ignore[attr-defined]
+        return True
+    taken = [row["cell"] for row in rows]
+    await session.execute(
+        delete(CoachCell).where(CoachCell.session_id == session_id, CoachCell.cell.in_(taken))
+    )
+    return False
+
+
+async def _release(session: AsyncSession, session_id: int) -> None:
+    await session.execute(delete(CoachCell).where(CoachCell.session_id == session_id))
+
+
+async def _own_cells(session: AsyncSession, session_id: int) -> set[int]:
+    rows = await session.scalars(select(CoachCell.cell).where(CoachCell.session_id == session_id))
+    return set(rows)
+
+
+async def _hold_more(
+    session: AsyncSession, coach: Coach, booked: CoachingSession, starts_at: datetime, move: bool
+) -> None:
+    """Hold the cells of another time for `booked`, besides those it holds already (TAKEN if
+    any of them is someone else's)."""
+    held = await _own_cells(session, booked.id)
+    rows = [
+        row
+        for row in _rows(coach, booked.user_id, booked.id, starts_at, move=move)
+        if row["cell"] not in held
+    ]
+    if not await _claim(session, rows, booked.id):
+        raise Refused(Reason.TAKEN)
+
+
+async def _settle_cells(session: AsyncSession, coach: Coach, booked: CoachingSession) -> None:
+    """After a change of time: keep the cells of the session's (new) time, as its own."""
+    own, pause = cells(booked.starts_at, coach.session_minutes, coach.buffer_minutes)
+    wanted = [*own, *pause]
+    await session.execute(
+        delete(CoachCell).where(CoachCell.session_id == booked.id, CoachCell.cell.not_in(wanted))
+    )
+    for cell_range, buffer in ((pause, True), (own, False)):
+        await session.execute(
+            update(CoachCell)
+            .where(CoachCell.session_id == booked.id, CoachCell.cell.in_(list(cell_range)))
+            .values(buffer=buffer, move=False)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --- requesting -----------------------------------------------------------------------------
+
+
+def clean_topic(text: str) -> str:
+    return " ".join(text.split()) if "\n" not in text else text.strip()
+
+
+async def count_upcoming(
+    session: AsyncSession, user_id: int, now: datetime, coach_id: int | None = None
+) -> int:
+    which = [] if coach_id is None else [CoachingSession.coach_id == coach_id]
+    count = await session.scalar(
+        select(func.count()).where(
+            CoachingSession.user_id == user_id,
+            CoachingSession.status.in_(LIVE),
+            CoachingSession.ends_at > now,
+            *which,
+        )
+    )
+    return int(count or 0)
+
+
+async def request(
+    session: AsyncSession,
+    coach_id: int,
+    user_id: int,
+    starts_at: datetime,
+    topic: str,
+    mode: str,
+    now: datetime,
+    limits: Limits = Limits(),
+) -> CoachingSession:
+    """Request a session in one of the coach's free slots: it is held until the coach answers
+    or the request expires. Refused says why not."""
+    coach = await session.get(Coach, coach_id)
+    if coach is None or not coach.active:
+        raise Refused(Reason.RETIRED)
+    if coach_id == user_id:
+        raise Refused(Reason.SELF)
+    if mode not in modes_of(coach):
+        raise Refused(Reason.NO_SLOT)
+    available = await _check_slot(session, coach, starts_at, now)
+    if await count_upcoming(session, user_id, now, coach_id) >= limits.per_coach:
+        raise Refused(Reason.LIMIT_COACH, limit=limits.per_coach)
+    if await count_upcoming(session, user_id, now) >= limits.total:
+        raise Refused(Reason.LIMIT_TOTAL, limit=limits.total)
+    ends_at = starts_at + timedelta(minutes=coach.session_minutes)
+    own, _pause = cells(starts_at, coach.session_minutes, 0)
+    clash = await session.scalar(
+        select(func.count()).where(
+            CoachCell.user_id == user_id,
+            CoachCell.cell.in_(list(own)),
+            CoachCell.buffer.is_(False),
+        )
+    )
+    if clash:
+        raise Refused(Reason.BUSY)
+    booked = CoachingSession(
+        coach_id=coach_id,
+        user_id=user_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=Status.PENDING,
+        topic=topic[:MAX_TOPIC],
+        mode=mode,
+        expires_at=min(now + ANSWER_WITHIN, starts_at - available.notice),
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booked)
+    await session.flush()
+    if not await _claim(session, _rows(coach, user_id, booked.id, starts_at), booked.id):
+        await session.delete(booked)
+        await session.flush()
+        raise Refused(Reason.TAKEN)
+    return booked
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+async def _change(
+    session: AsyncSession,
+    booked: CoachingSession,
+    expected: Iterable[Status],
+    now: datetime,
+    **values: Any,
+) -> None:
+    """Move the session on, if it still is in one of the `expected` statuses (else
+    ANSWERED); a session that stops being live gives its time back."""
+    result = await session.execute(
+        update(CoachingSession)
+        .where(CoachingSession.id == booked.id, CoachingSession.status.in_(list(expected)))
+        .values(updated_at=now, sequence=CoachingSession.sequence + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Refused(Reason.ANSWERED)
+    if values.get("status", booked.status) not in LIVE:
+        await _release(session, booked.id)
+    await session.refresh(booked)
+
+
+async def coach_request(
+    session: AsyncSession, session_id: int, coach_user_id: int
+) -> tuple[Coach, CoachingSession]:
+    """The session, if the presser is an active coach (role first) and it is theirs."""
+    coach = await active_coach(session, coach_user_id)
+    booked = await session.get(CoachingSession, session_id)
+    if booked is None:
+        raise Refused(Reason.NOT_FOUND)
+    if booked.coach_id != coach.user_id:
+        raise Refused(Reason.NOT_OWNER)
+    return coach, booked
+
+
+async def accept(
+    session: AsyncSession, session_id: int, coach_user_id: int, now: datetime
+) -> CoachingSession:
+    _coach, booked = await coach_request(session, session_id, coach_user_id)
+    if booked.status == Status.PENDING and booked.expires_at and booked.expires_at <= now:
+        raise Refused(Reason.ANSWERED)  # lapsed; the expiry job is about to tell
+    await _change(session, booked, [Status.PENDING], now, status=Status.CONFIRMED, expires_at=None)
+    return booked
+
+
+async def decline(
+    session: AsyncSession, session_id: int, coach_user_id: int, reason: str, now: datetime
+) -> CoachingSession:
+    _coach, booked = await coach_request(session, session_id, coach_user_id)
+    await _change(
+        session, booked, [Status.PENDING], now,
+        status=Status.DECLINED, reason=reason[:MAX_REASON] or None, ended_by="coach",
+        expires_at=None,
+    )  # fmt: skip
+    return booked
+
+
+async def propose(
+    session: AsyncSession, session_id: int, coach_user_id: int, starts_at: datetime, now: datetime
+) -> CoachingSession:
+    """The coach offers another of their free slots for a pending request; it is held, and the
+    request waits for the entrepreneur's answer."""
+    coach, booked = await coach_request(session, session_id, coach_user_id)
+    if booked.status != Status.PENDING:
+        raise Refused(Reason.ANSWERED)
+    available = await _check_slot(session, coach, starts_at, now, besides=booked.id)
+    await _hold_more(session, coach, booked, starts_at, move=False)
+    await _change(
+        session, booked, [Status.PENDING], now,
+        status=Status.PROPOSED, starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=coach.session_minutes),
+        expires_at=min(now + ANSWER_WITHIN, starts_at - available.notice),
+    )  # fmt: skip
+    await _settle_cells(session, coach, booked)
+    return booked
+
+
+async def own_session(session: AsyncSession, session_id: int, user_id: int) -> CoachingSession:
+    """The entrepreneur's own session (buttons can be forged: ownership is checked here)."""
+    booked = await session.get(CoachingSession, session_id)
+    if booked is None:
+        raise Refused(Reason.NOT_FOUND)
+    if booked.user_id != user_id:
+        raise Refused(Reason.NOT_OWNER)
+    return booked
+
+
+async def answer_proposal(
+    session: AsyncSession, session_id: int, user_id: int, take: bool, now: datetime
+) -> CoachingSession:
+    booked = await own_session(session, session_id, user_id)
+    if booked.status != Status.PROPOSED:
+        raise Refused(Reason.ANSWERED)
+    if take:
+        if booked.expires_at and booked.expires_at <= now:
+            raise Refused(Reason.ANSWERED)
+        await _change(
+            session, booked, [Status.PROPOSED], now, status=Status.CONFIRMED, expires_at=None
+        )
+    else:
+        await _change(
+            session, booked, [Status.PROPOSED], now,
+            status=Status.DECLINED, ended_by="user", expires_at=None,
+        )  # fmt: skip
+    return booked
+
+
+# --- changing and cancelling ----------------------------------------------------------------
+
+
+def may_cancel(booked: CoachingSession, now: datetime, limits: Limits = Limits()) -> Reason | None:
+    """Why the entrepreneur may not cancel (None: they may). A request that waits can be
+    withdrawn until it starts; a confirmed session until the cut-off."""
+    if booked.status not in LIVE or booked.ends_at <= now:
+        return Reason.ANSWERED
+    if booked.status == Status.CONFIRMED and booked.starts_at - limits.cancel_cutoff <= now:
+        return Reason.TOO_LATE
+    if booked.starts_at <= now:
+        return Reason.TOO_LATE
+    return None
+
+
+async def cancel_by_user(
+    session: AsyncSession, session_id: int, user_id: int, now: datetime, limits: Limits = Limits()
+) -> tuple[CoachingSession, str]:
+    """The entrepreneur cancels (or withdraws a request); with the status it had."""
+    booked = await own_session(session, session_id, user_id)
+    if (reason := may_cancel(booked, now, limits)) is not None:
+        raise Refused(reason)
+    was = booked.status
+    await _change(
+        session, booked, [was], now,
+        status=Status.CANCELLED, ended_by="user", expires_at=None,
+        move_starts_at=None, move_expires_at=None,
+    )  # fmt: skip
+    return booked, was
+
+
+async def cancel_by_coach(
+    session: AsyncSession, session_id: int, coach_user_id: int, reason: str, now: datetime
+) -> tuple[CoachingSession, str]:
+    _coach, booked = await coach_request(session, session_id, coach_user_id)
+    if booked.status not in LIVE or booked.ends_at <= now:
+        raise Refused(Reason.ANSWERED)
+    was = booked.status
+    await _change(
+        session, booked, [was], now,
+        status=Status.CANCELLED if was == Status.CONFIRMED else Status.DECLINED,
+        reason=reason[:MAX_REASON] or None, ended_by="coach", expires_at=None,
+        move_starts_at=None, move_expires_at=None,
+    )  # fmt: skip
+    return booked, was
+
+
+async def request_move(
+    session: AsyncSession, session_id: int, user_id: int, starts_at: datetime, now: datetime,
+    limits: Limits = Limits(),
+) -> CoachingSession:  # fmt: skip
+    """The entrepreneur asks to move a confirmed session to another free slot: the new time is
+    held besides the old one, which stands until the coach accepts."""
+    booked = await own_session(session, session_id, user_id)
+    if booked.status != Status.CONFIRMED or booked.starts_at <= now:
+        raise Refused(Reason.ANSWERED)
+    if booked.move_starts_at is not None:
+        raise Refused(Reason.MOVING)
+    if booked.starts_at - limits.cancel_cutoff <= now:
+        raise Refused(Reason.TOO_LATE)
+    coach = await session.get(Coach, booked.coach_id)
+    if coach is None or not coach.active:
+        raise Refused(Reason.RETIRED)
+    if starts_at == booked.starts_at:
+        raise Refused(Reason.NO_SLOT)
+    available = await _check_slot(session, coach, starts_at, now, besides=booked.id)
+    await _hold_more(session, coach, booked, starts_at, move=True)
+    deadline = min(now + ANSWER_WITHIN, starts_at - available.notice, booked.starts_at)
+    result = await session.execute(
+        update(CoachingSession)
+        .where(CoachingSession.id == booked.id, CoachingSession.status == Status.CONFIRMED,
+               CoachingSession.move_starts_at.is_(None))
+        .values(move_starts_at=starts_at, move_expires_at=deadline, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Refused(Reason.ANSWERED)
+    await session.refresh(booked)
+    return booked
+
+
+async def answer_move(
+    session: AsyncSession, session_id: int, coach_user_id: int, take: bool, now: datetime
+) -> tuple[CoachingSession, datetime]:
+    """The coach accepts the new time (the session moves, same request, same calendar event)
+    or keeps the old one; with the time that was asked for."""
+    coach, booked = await coach_request(session, session_id, coach_user_id)
+    asked = booked.move_starts_at
+    if booked.status != Status.CONFIRMED or asked is None:
+        raise Refused(Reason.ANSWERED)
+    if take and booked.move_expires_at is not None and booked.move_expires_at <= now:
+        raise Refused(Reason.ANSWERED)
+    await _end_move(session, coach, booked, now, take=take)
+    return booked, asked
+
+
+async def _end_move(
+    session: AsyncSession, coach: Coach, booked: CoachingSession, now: datetime, *, take: bool
+) -> None:
+    asked = booked.move_starts_at
+    assert asked is not None
+    values: dict[str, Any] = {"move_starts_at": None, "move_expires_at": None}
+    if take:
+        values |= {
+            "starts_at": asked,
+            "ends_at": asked + timedelta(minutes=booked_minutes(booked)),
+            "sequence": CoachingSession.sequence + 1,
+        }
+    result = await session.execute(
+        update(CoachingSession)
+        .where(CoachingSession.id == booked.id, CoachingSession.move_starts_at == asked)
+        .values(updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Refused(Reason.ANSWERED)
+    await session.refresh(booked)
+    if take:
+        await _settle_cells(session, coach, booked)
+    else:
+        await session.execute(
+            delete(CoachCell).where(CoachCell.session_id == booked.id, CoachCell.move.is_(True))
+        )
+
+
+def booked_minutes(booked: CoachingSession) -> int:
+    return int((booked.ends_at - booked.starts_at).total_seconds() // 60)
+
+
+# --- the clock ------------------------------------------------------------------------------
+
+
+async def expire_due(session: AsyncSession, now: datetime) -> list[CoachingSession]:
+    """Requests and proposals nobody answered in time: expired, their time given back."""
+    due = await session.scalars(
+        select(CoachingSession).where(
+            CoachingSession.status.in_(WAITING), CoachingSession.expires_at <= now
+        )
+    )
+    expired = []
+    for booked in list(due):
+        try:
+            await _change(
+                session, booked, [booked.status], now,
+                status=Status.EXPIRED, ended_by="system",
+            )  # fmt: skip
+        except Refused:
+            continue  # answered at the last moment
+        expired.append(booked)
+    return expired
+
+
+async def moves_lapsed(
+    session: AsyncSession, now: datetime
+) -> list[tuple[CoachingSession, datetime]]:
+    """Changes of time the coach did not answer in time: the original time stands."""
+    due = await session.scalars(
+        select(CoachingSession).where(
+            CoachingSession.status == Status.CONFIRMED,
+            CoachingSession.move_expires_at <= now,
+        )
+    )
+    lapsed = []
+    for booked in list(due):
+        coach = await session.get(Coach, booked.coach_id)
+        asked = booked.move_starts_at
+        if coach is None or asked is None:
+            continue
+        try:
+            await _end_move(session, coach, booked, now, take=False)
+        except Refused:
+            continue
+        lapsed.append((booked, asked))
+    return lapsed
+
+
+async def end_all_of(
+    session: AsyncSession, coach_id: int, now: datetime, reason: str
+) -> list[tuple[CoachingSession, str]]:
+    """A retiring coach's live sessions: confirmed ones cancelled, waiting ones declined."""
+    rows = await session.scalars(
+        select(CoachingSession).where(
+            CoachingSession.coach_id == coach_id,
+            CoachingSession.status.in_(LIVE),
+            CoachingSession.ends_at > now,
+        )
+    )
+    ended = []
+    for booked in list(rows):
+        was = booked.status
+        status = Status.CANCELLED if was == Status.CONFIRMED else Status.DECLINED
+        try:
+            await _change(
+                session, booked, [was], now,
+                status=status, reason=reason, ended_by="retired", expires_at=None,
+                move_starts_at=None, move_expires_at=None,
+            )  # fmt: skip
+        except Refused:
+            continue
+        ended.append((booked, was))
+    return ended
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+async def upcoming(session: AsyncSession, user_id: int, now: datetime) -> list[CoachingSession]:
+    """The person's live sessions that have not ended, soonest first."""
+    rows = await session.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.user_id == user_id,
+            CoachingSession.status.in_(LIVE),
+            CoachingSession.ends_at > now,
+        )
+        .order_by(CoachingSession.starts_at, CoachingSession.id)
+    )
+    return list(rows)
+
+
+async def of_coach(
+    session: AsyncSession, coach_id: int, since: datetime, until: datetime
+) -> list[CoachingSession]:
+    """A coach's live sessions overlapping a span, in time order."""
+    rows = await session.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.coach_id == coach_id,
+            CoachingSession.status.in_(LIVE),
+            CoachingSession.ends_at > since,
+            CoachingSession.starts_at < until,
+        )
+        .order_by(CoachingSession.starts_at, CoachingSession.id)
+    )
+    return list(rows)
+
+
+async def waiting_for(session: AsyncSession, coach_id: int) -> list[CoachingSession]:
+    """What waits for the coach's answer — requests, and changes of time — oldest first."""
+    rows = await session.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.coach_id == coach_id,
+            (CoachingSession.status == Status.PENDING)
+            | CoachingSession.move_starts_at.is_not(None),
+        )
+        .order_by(CoachingSession.created_at, CoachingSession.id)
+    )
+    return list(rows)

@@ -1,0 +1,118 @@
+"""A coach's free slots: the windows of each day in the coach's zone, cut into sessions.
+
+A day has no slots when it is blocked (vacation) or already has the coach's maximum of
+sessions; a public holiday of the coach's country keeps only the one-off windows added for
+that date. Slots follow each other from a window's start, a session and its buffer apart, and
+start at least the minimum notice from now. A slot is free when none of the cells it and its
+buffer cover is held (`storage.coaching.tables.CoachCell`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from storage.coaching.tables import CELL_SECONDS
+from storage.desks.opening import public_holiday
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: int  # minutes after local midnight
+    end: int
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What slots are made of, as read from the coach's rows."""
+
+    zone: ZoneInfo
+    country: str
+    session_minutes: int
+    buffer_minutes: int
+    notice: timedelta
+    horizon_days: int
+    max_per_day: int
+    weekly: Mapping[int, tuple[Window, ...]]  # weekday (0 Monday) → windows
+    extra: Mapping[date, tuple[Window, ...]] = field(default_factory=dict)  # one-off windows
+    blocked: frozenset[date] = frozenset()
+
+    def windows_on(self, day: date) -> tuple[Window, ...]:
+        if day in self.blocked:
+            return ()
+        extra = self.extra.get(day, ())
+        if is_holiday(self.country, day):
+            return extra
+        return tuple(sorted((*self.weekly.get(day.weekday(), ()), *extra), key=lambda w: w.start))
+
+    def days(self, now: datetime) -> list[date]:
+        """Today and the days up to the horizon, in the coach's zone."""
+        today = now.astimezone(self.zone).date()
+        return [today + timedelta(days=n) for n in range(self.horizon_days + 1)]
+
+
+@lru_cache(maxsize=4096)
+def is_holiday(country: str, day: date) -> bool:
+    return public_holiday(country, day) is not None
+
+
+def cell_of(moment: datetime) -> int:
+    return int(moment.timestamp()) // CELL_SECONDS
+
+
+def cells(starts_at: datetime, minutes: int, buffer_minutes: int) -> tuple[range, range]:
+    """The cells of a session's own time, and of the buffer after it."""
+    first = cell_of(starts_at)
+    own = minutes * 60 // CELL_SECONDS
+    pause = buffer_minutes * 60 // CELL_SECONDS
+    return range(first, first + own), range(first + own, first + own + pause)
+
+
+def local_day(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.astimezone(zone).date()
+
+
+def candidates(availability: Availability, day: date) -> list[datetime]:
+    """Every slot start a day's windows give (UTC), free or not."""
+    step = availability.session_minutes + availability.buffer_minutes
+    starts = []
+    for window in availability.windows_on(day):
+        minute = window.start
+        while minute + availability.session_minutes <= window.end:
+            local = datetime.combine(day, time(minute // 60, minute % 60), availability.zone)
+            starts.append(local.astimezone(UTC))
+            minute += step
+    return starts
+
+
+def free_slots(
+    availability: Availability,
+    now: datetime,
+    busy: Iterable[int],
+    sessions_per_day: Mapping[date, int],
+    days: Iterable[date] | None = None,
+) -> list[datetime]:
+    """The free slot starts (UTC, in order) on `days` (default: up to the horizon).
+
+    `busy`: the coach's held cells; `sessions_per_day`: live sessions by local day."""
+    held = set(busy)
+    earliest = now + availability.notice
+    first_day, last_day = availability.days(now)[0], availability.days(now)[-1]
+    span = availability.session_minutes * 60 // CELL_SECONDS
+    span += availability.buffer_minutes * 60 // CELL_SECONDS
+    free: list[datetime] = []
+    for day in days if days is not None else availability.days(now):
+        if not first_day <= day <= last_day:
+            continue
+        if sessions_per_day.get(day, 0) >= availability.max_per_day:
+            continue
+        for start in candidates(availability, day):
+            if start < earliest:
+                continue
+            first = cell_of(start)
+            if held.isdisjoint(range(first, first + span)):
+                free.append(start)
+    return free
