@@ -37,6 +37,7 @@ from bot.middlewares.throttling import TokenBuckets
 from bot.outgoing import guard
 from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings, prepare_database_folder
+from content.coaches import COACHES_FILE, load_coaches
 from content.knowledge import KB_DIR
 from content.library import Library
 from content.places import PLACES_FILE, load_places
@@ -45,6 +46,7 @@ from scheduler.delivery import Delivery, rate_storage
 from scheduler.messages import bounces, renderers
 from storage import migrate
 from storage.base import WallClock, utcnow
+from storage.coaching import coaches as coaches_store
 from storage.desks import places as places_store
 from storage.desks.places import Places
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
@@ -87,6 +89,9 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     if library is None:
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
+    coach_seeds = await asyncio.to_thread(
+        load_coaches, settings.coaches_file or COACHES_FILE, seeds
+    )
     prepare_database_folder(settings)
     try:
         engine = create_engine(settings.database_url, **_pool_sizes(settings))
@@ -109,6 +114,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     async with unit_of_work(factory) as session:
         await places_store.sync_places(session, seeds)
         places = await places_store.load_places(session)
+        await coaches_store.sync_coaches(session, coach_seeds, places)
         await sync_admins(session, settings.admin_ids)
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)

@@ -9,10 +9,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from content.coaches import COACHES_FILE, load_coaches
 from content.knowledge import KB_DIR
 from content.library import open_shelf
 from content.loader import ContentError, Problem, load
-from content.places import PLACES_FILE, load_places
+from content.places import PLACES_FILE, PlaceSeed, load_places
 from content.search import SearchIndex
 from content.telegram_html import plain_text
 from content.text import LANGUAGES
@@ -24,10 +25,12 @@ def check(
     err: TextIO = sys.stderr,
     places: Path | None = None,
     *,
+    coaches: Path | None = None,
     strict: bool = False,
 ) -> int:
-    """Validate a knowledge base and the places seed; every problem as `file:line: message`.
-    Warnings (placeholders to fill in, titles a button cuts off) fail only when `strict`."""
+    """Validate a knowledge base, the places seed and the coaches seed; every problem as
+    `file:line: message`. Warnings (placeholders to fill in, titles a button cuts off) fail
+    only when `strict`."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
     try:
@@ -42,6 +45,7 @@ def check(
             file=out,
         )
     places = places or PLACES_FILE
+    seeds: tuple[PlaceSeed, ...] = ()
     try:
         seeds = load_places(places, warnings)
     except ContentError as error:
@@ -49,6 +53,13 @@ def check(
     else:
         desks = sum(len(seed.desks) for seed in seeds)
         print(f"{places}: {len(seeds)} locations, {desks} desks: OK", file=out)
+    coaches = coaches or COACHES_FILE
+    try:
+        sample = load_coaches(coaches, seeds, warnings)
+    except ContentError as error:
+        problems += error.problems
+    else:
+        print(f"{coaches}: {len(sample)} coaches: OK", file=out)
     for warning in warnings:
         print(f"{warning} (warning)", file=err)
     for problem in problems:

@@ -22,6 +22,7 @@ from bot.sandbox.server import SandboxServer
 from bot.service import delivering
 from bot.settings import Settings
 from content.library import Library
+from scheduler.coaching import expire_coaching
 from scheduler.desks import expire_desk_offers, release_no_shows
 from storage.base import WallClock, utcnow
 from storage.engine import unit_of_work
@@ -156,6 +157,7 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
                 clock.move_to(moment)
                 await expire_desk_offers(runtime.factory, runtime.places, clock)
                 await release_no_shows(runtime.factory, runtime.places, clock)
+                await expire_coaching(runtime.factory, clock)
                 runtime.doorbell.ring()
 
             people: dict[str, SandboxUser] = {

@@ -6,11 +6,16 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
     from handlers import bookings, fallback, menu, settings, start
+    from handlers.coaching import answers, editor, panel
+    from handlers.coaching import browse as coaching_browse
+    from handlers.coaching import sessions as coaching_sessions
+    from handlers.coaching import staff as coaching_staff
     from handlers.desks import choice, closures, flow, staff
     from handlers.faq import browse, questions
     from handlers.faq import staff as faq_staff
 
     return [
+        coaching_staff.create_router(),  # first: `/start coach_<token>` before /start
         start.create_router(),
         settings.create_router(),
         faq_staff.create_router(),
@@ -18,6 +23,11 @@ def get_routers() -> list[Router]:
         closures.create_router(),
         flow.create_router(),
         choice.create_router(),
+        coaching_browse.create_router(),
+        answers.create_router(),
+        coaching_sessions.create_router(),
+        panel.create_router(),
+        editor.create_router(),
         bookings.create_router(),
         browse.create_router(),
         menu.create_router(),

@@ -1,5 +1,5 @@
 """My bookings: upcoming desks with Cancel, Add to calendar and I'm here, offers, places in
-line."""
+line, and coaching sessions (each opens its own screen)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.coaching.screens import coaching_lines
 from handlers.desks import keyboards as kb
 from handlers.desks import notices
 from handlers.desks.callbacks import BookingAction, BookingCB
@@ -29,7 +30,7 @@ from handlers.desks.texts import (
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send
-from storage import desks
+from storage import coaching, desks
 from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status, checkin, waitlist
 from storage.desks.opening import Period, Place
@@ -67,9 +68,10 @@ async def _list(
         if (place := places.get(entry.location_id)) is not None
         and not place.started(entry.day, Period(entry.period), now)
     ]
+    sessions = await coaching.upcoming(session, person.id, now)
     lines = [_("<b>My bookings</b>")]
     rows: list[list[InlineKeyboardButton]] = []
-    if not bookings and not entries:
+    if not bookings and not entries and not sessions:
         lines.append(_("You have no upcoming bookings."))
     for number, booking in enumerate(bookings[:MAX_LISTED], 1):
         place = places.get(booking.location_id)
@@ -141,6 +143,9 @@ async def _list(
                 )
             ]
         )
+    if sessions:
+        lines.append("\n" + _("<b>Coaching sessions</b>"))
+        lines += await coaching_lines(session, places, sessions, rows)
     rows.append([kb.button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
     text = "\n".join(lines)
     await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))

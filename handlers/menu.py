@@ -6,7 +6,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import MenuAction, MenuCB
 
-COMING_SOON = (MenuAction.COACH, MenuAction.EVENTS)
+COMING_SOON = (MenuAction.EVENTS,)
 
 
 async def coming_soon(query: CallbackQuery) -> None:

@@ -1,7 +1,7 @@
-"""Settings → Reminders: desk reminders on or off, and quiet hours.
+"""Settings → Reminders: desk and coaching reminders on or off, and quiet hours.
 
 A change re-plans the person's upcoming reminders at once (storage.reminders decides when a
-reminder may reach them; handlers.desks.notices plans the desk ones)."""
+reminder may reach them; the notices of each feature plan theirs)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.coaching import notices as coaching_notices
 from handlers.desks import notices
 from handlers.desks.texts import clock
 from handlers.ui.callbacks import MenuAction, MenuCB
@@ -38,6 +39,7 @@ NO_QUIET = len(QUIET_CHOICES)
 
 class ReminderAction(StrEnum):
     DESKS = "d"  # turn desk reminders on or off
+    COACHING = "c"  # turn coaching reminders on or off
     QUIET = "q"  # choose quiet hours (`choice` is an index of QUIET_CHOICES, or NO_QUIET)
 
 
@@ -66,9 +68,18 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
         "Where an Oasis asks for check-in, the “I'm here” prompt on the day comes even with "
         "reminders off: a desk nobody checks in to is released for others."
     )
-    text = "\n".join((_("<b>Reminders</b>"), "", desks, quiet, "", check_in))
+    coaching_on = wanted.wants(Kind.COACHING)
+    sessions = _(
+        "🔔 Coaching: reminders 24 hours and 1 hour before each session — {state}."
+    ).format(state=_("on") if coaching_on else _("off"))
+    text = "\n".join((_("<b>Reminders</b>"), "", desks, sessions, quiet, "", check_in))
     toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
     rows = [[button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
+    toggle = (
+        _("🔕 Turn coaching reminders off") if coaching_on else _("🔔 Turn coaching reminders on")
+    )
+    choice = int(not coaching_on)
+    rows.append([button(toggle, ReminderCB(action=ReminderAction.COACHING, choice=choice))])
     choices = [*QUIET_CHOICES, None]
     quiet_row = []
     for index, hours in enumerate(choices):
@@ -98,15 +109,17 @@ async def change(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    if callback_data.action is ReminderAction.DESKS:
+    kinds = {ReminderAction.DESKS: Kind.DESKS, ReminderAction.COACHING: Kind.COACHING}
+    if (kind := kinds.get(callback_data.action)) is not None:
         if callback_data.choice not in (0, 1):
             await refuse_stale(query)
             return
-        await reminders.set_kind(session, person.id, Kind.DESKS, bool(callback_data.choice))
+        await reminders.set_kind(session, person.id, kind, bool(callback_data.choice))
     else:
         quiet = None if callback_data.choice == NO_QUIET else QUIET_CHOICES[callback_data.choice]
         await reminders.set_quiet(session, person.id, quiet)
     await notices.replan(session, places, person.id, wall_clock())
+    await coaching_notices.replan(session, person.id, wall_clock())
     await query.answer(_("Saved."))
     await edit_or_send(query, *_screen(await reminders.preferences(session, person.id)))
 

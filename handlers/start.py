@@ -51,11 +51,13 @@ def help_text() -> str:
         "• <b>Ask a question</b> about the programme, the Business Oasis, coaching and "
         "starting a company.\n"
         "• <b>Book a desk</b> in the Business Oasis in St. Petersburg or Lappeenranta.\n"
-        "• <b>My bookings</b>: see or cancel what you have booked.\n"
-        "• <b>Book a coach</b> and <b>Events</b> are still being built: until then, ask the "
-        "programme staff through <b>Ask a question</b>.\n\n"
+        "• <b>Book a coach</b>: request a session with a programme coach in one of their free "
+        "times.\n"
+        "• <b>My bookings</b>: see, cancel or move what you have booked.\n"
+        "• <b>Events</b> are still being built: until then, ask the programme staff through "
+        "<b>Ask a question</b>.\n\n"
         "Commands: /start main menu, /language change language, "
-        "/cancel stop what you are doing, /help this message."
+        "/cancel stop what you are doing, /help this message; coaches: /coach their panel."
     )
 
 

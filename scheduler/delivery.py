@@ -23,6 +23,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -66,10 +67,26 @@ CATCH_UP = 5  # sends an instance that fell behind its spacing may make at once
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """One message as it goes out."""
+    """One message as it goes out; with `edit`, the new text of a message sent before (its
+    Telegram id), e.g. a request whose buttons no longer apply."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
+    edit: int | None = None
+
+
+# Telegram's answers to an edit that has nothing left to do: the message already says it, or
+# it is gone (deleted by the person) or too old to edit. The edit is then done, not failed.
+_NOTHING_TO_EDIT = ("message is not modified", "message to edit not found", "can't be edited")
+
+
+# The moment a round renders at (the engine's clock, which tests set): renderers that say how
+# long is left, or whether something is still ahead, read it with `render_time()`.
+_RENDER_TIME: ContextVar[datetime | None] = ContextVar("render_time", default=None)
+
+
+def render_time() -> datetime:
+    return _RENDER_TIME.get() or utcnow()
 
 
 # A kind's renderer: the message(s) for a row, in the current locale (the recipient's), from
@@ -246,26 +263,30 @@ class Delivery:
     ) -> dict[int, Sequence[Rendered] | Outcome]:
         """Each row's messages, or its outcome when it is not to be sent."""
         rendered: dict[int, Sequence[Rendered] | Outcome] = {}
-        async with unit_of_work(self.factory) as session:
-            people = await users_by_id(session, {row.chat_id for row in rows})
-            for row in rows:
-                if row.useful_until is not None and row.useful_until <= now:
-                    log.info("message %s (%s) dropped: too late to be useful", row.id, row.kind)
-                    rendered[row.id] = Outcome(row.id, State.DROPPED, "no longer useful")
-                    continue
-                renderer = self.renderers.get(row.kind)
-                if renderer is None:
-                    rendered[row.id] = Outcome(row.id, State.FAILED, f"no renderer: {row.kind}")
-                    continue
-                # (someone marked blocked is still tried: only a 403 tells the truth)
-                with (
-                    self.i18n.context(),
-                    self.i18n.use_locale(self._locale_of(people.get(row.chat_id))),
-                ):
-                    parts = await renderer(session, row)
-                rendered[row.id] = (
-                    list(parts) if parts else Outcome(row.id, State.DROPPED, "nothing to send")
-                )
+        moment = _RENDER_TIME.set(now)
+        try:
+            async with unit_of_work(self.factory) as session:
+                people = await users_by_id(session, {row.chat_id for row in rows})
+                for row in rows:
+                    if row.useful_until is not None and row.useful_until <= now:
+                        log.info("message %s (%s) dropped: too late to be useful", row.id, row.kind)
+                        rendered[row.id] = Outcome(row.id, State.DROPPED, "no longer useful")
+                        continue
+                    renderer = self.renderers.get(row.kind)
+                    if renderer is None:
+                        rendered[row.id] = Outcome(row.id, State.FAILED, f"no renderer: {row.kind}")
+                        continue
+                    # (someone marked blocked is still tried: only a 403 tells the truth)
+                    with (
+                        self.i18n.context(),
+                        self.i18n.use_locale(self._locale_of(people.get(row.chat_id))),
+                    ):
+                        parts = await renderer(session, row)
+                    rendered[row.id] = (
+                        list(parts) if parts else Outcome(row.id, State.DROPPED, "nothing to send")
+                    )
+        finally:
+            _RENDER_TIME.reset(moment)
         return rendered
 
     async def _send_chat(
@@ -299,6 +320,9 @@ class Delivery:
                         return self._wait_out(row, "paused by Telegram")
                     if not self._still_ours():  # the wait ate the lease
                         return Outcome(row.id, State.PENDING, LEASE_LOST, retry_at=self.clock())
+                if part.edit is not None:
+                    message_id = await self._edit(row.chat_id, part)
+                    continue
                 sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
                 message_id = sent.message_id
         except TelegramRetryAfter as error:
@@ -322,6 +346,17 @@ class Delivery:
             backoff = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
             return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
         return Outcome(row.id, State.SENT, message_id=message_id)
+
+    async def _edit(self, chat_id: int, part: Rendered) -> int | None:
+        assert part.edit is not None
+        try:
+            await self.bot.edit_message_text(
+                text=part.text, chat_id=chat_id, message_id=part.edit, reply_markup=part.markup
+            )
+        except TelegramBadRequest as error:
+            if not any(words in error.message.lower() for words in _NOTHING_TO_EDIT):
+                raise
+        return part.edit
 
     def _locale_of(self, person: User | None) -> str:
         return (person and person.locale) or self.i18n.default_locale

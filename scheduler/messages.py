@@ -11,11 +11,18 @@ from storage.desks.places import Places
 
 def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
     """Kind → renderer, from every feature that sends messages on its own."""
+    from handlers.coaching import notices as coaching_notices
+    from handlers.coaching import staff as coaching_staff
     from handlers.desks import notices
     from handlers.faq import staff
 
     del library
-    return {**notices.renderers(places), **staff.renderers()}
+    return {
+        **notices.renderers(places),
+        **staff.renderers(),
+        **coaching_notices.renderers(places),
+        **coaching_staff.renderers(),
+    }
 
 
 def bounces() -> Mapping[str, Bounce]:

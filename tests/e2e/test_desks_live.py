@@ -1,5 +1,6 @@
 """End to end over HTTP: a desk booked, added to a calendar, seen by the staff and cancelled,
-and the demo's booking script played through the terminal chat."""
+and the demo's scripts (a desk, reminders, a coaching session) played through the terminal
+chat."""
 
 from __future__ import annotations
 
@@ -101,3 +102,15 @@ async def test_the_reminders_demo_shows_the_reminder_the_check_in_and_the_releas
     released = after.split("-- the bot's clock: Mon 2027-02-01 10:30 EET")[1]
     assert "bot -> coach: Nobody checked in to your desk by 10:30" in released
     assert "Mikko" not in released.split("/occupancy")[-1]  # his desk is free again
+
+
+async def test_the_coaching_demo_books_a_session_and_the_coach_accepts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = (DEMO_SCRIPT.parent / "book-a-coach.txt").read_text(encoding="utf-8").splitlines()
+    assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
+    transcript = capsys.readouterr().out
+    requested, accepted = transcript.split("you: [pressed] ✅ Accept", 1)
+    assert "Session request" in requested and "first funding round" in requested
+    assert "The coach accepted your request." in accepted
+    assert "coaching-session-1.ics" in accepted
