@@ -6,7 +6,7 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
     from handlers import bookings, fallback, menu, settings, start
-    from handlers.coaching import answers, editor, panel
+    from handlers.coaching import afterwards, answers, editor, panel
     from handlers.coaching import browse as coaching_browse
     from handlers.coaching import sessions as coaching_sessions
     from handlers.coaching import staff as coaching_staff
@@ -28,6 +28,7 @@ def get_routers() -> list[Router]:
         coaching_sessions.create_router(),
         panel.create_router(),
         editor.create_router(),
+        afterwards.create_router(),
         bookings.create_router(),
         browse.create_router(),
         menu.create_router(),

@@ -11,6 +11,7 @@ from storage.desks.places import Places
 
 def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
     """Kind → renderer, from every feature that sends messages on its own."""
+    from handlers.coaching import afterwards
     from handlers.coaching import notices as coaching_notices
     from handlers.coaching import staff as coaching_staff
     from handlers.desks import notices
@@ -22,6 +23,7 @@ def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
         **staff.renderers(),
         **coaching_notices.renderers(places),
         **coaching_staff.renderers(),
+        **afterwards.renderers(),
     }
 
 

@@ -17,7 +17,14 @@ from sqlalchemy import select
 
 from bot.app import Runtime, create_dispatcher
 from bot.sandbox.recording import ChatClient
-from handlers.coaching.callbacks import AnswerAction, AnswerCB, SessionAction, SessionCB
+from handlers.coaching.callbacks import (
+    AfterAction,
+    AfterCB,
+    AnswerAction,
+    AnswerCB,
+    SessionAction,
+    SessionCB,
+)
 from handlers.ui.callbacks import LanguageCB, Locale
 from scheduler.coaching import expire_coaching
 from storage import desks
@@ -417,3 +424,52 @@ async def test_a_non_admin_cannot_manage_coaches(join: Join) -> None:
     for command in ("/coaches", "/addcoach 1002", "/coachinvite"):
         await anna.send(command)
         assert anna.last.text == "This command is for the programme staff."
+
+
+@pytest.mark.usefixtures("coach_setup")
+async def test_after_the_session_a_rating_a_private_note_and_the_staff_report(
+    runtime: Runtime, join: Join, wall: Wall, bot: Bot
+) -> None:
+    coach = await join(COACH, "Tiina")
+    anna = await join(ANNA)
+    boris = await join(BORIS, "Boris")
+    admin = await join(ADMIN, "Olga")
+    await request_session(anna)
+    await coach.click("Accept", coach.last)
+    booked = await only_session(runtime)
+    stars = AfterCB(action=AfterAction.STARS, id=booked.id, n=5).pack()
+    await anna.press_data(stars)
+    assert alert(anna) == "This has changed meanwhile; here is how it stands now."  # not yet
+    wall.now = booked.ends_at
+    await bot.session.after_update()  # type: ignore[attr-defined]
+    ask = next(m for m in anna.messages if "How was your session" in (m.text or ""))
+    assert labels(ask) == ["1", "2", "3", "4", "5"]
+    await boris.press_data(stars)
+    assert alert(boris) == "This is not your session."
+    await anna.click("4", ask)
+    assert plain(anna.recorded.messages[ask.message_id].text) == (
+        "Thank you! You rated the session ★★★★."
+    )
+    await anna.click("Add a comment", anna.recorded.messages[ask.message_id])
+    await anna.send('Very helpful, =HYPERLINK("x") ideas.')
+    assert anna.last.text == "Saved."
+    wrap = next(m for m in coach.messages if "has ended" in (m.text or ""))
+    await coach.click("They did not come", wrap)
+    assert coach.toasts[-1] == "Marked: they did not come."
+    await coach.click("Private note", coach.recorded.messages[wrap.message_id])
+    await coach.send("Secret: needs a co-founder.")
+    assert coach.last.text == "Saved."
+    await admin.send("/coaching_report 2026-12-01 2026-12-31")
+    assert "Tiina Coach</b>: 1 requested, 1 confirmed" in admin.last.text
+    assert "1 no-shows; rating 4.0 (1)" in admin.last.text
+    await admin.send("/coaching_report 2026-12-01 2026-12-31 csv")
+    [document] = [
+        c.document
+        for c in bot.session.calls
+        if isinstance(c, SendDocument) and int(c.chat_id) == ADMIN
+    ]  # type: ignore[attr-defined]
+    table = document.data.decode("utf-8-sig")
+    assert "Very helpful, '=HYPERLINK" in table  # a formula is neutralised
+    assert "co-founder" not in table  # the coach's note is theirs alone
+    await boris.send("/coaching_report 2026-12-01 2026-12-31")
+    assert boris.last.text == "This command is for the programme staff."

@@ -125,3 +125,16 @@ class EditCB(CallbackData, prefix="ce"):
     action: EditAction
     n: Small = 0
     id: RowId = 0
+
+
+class AfterAction(StrEnum):
+    STARS = "s"  # `n`: 1..5
+    COMMENT = "c"
+    NOTE = "n"  # the coach's private note
+    NO_SHOW = "x"
+
+
+class AfterCB(CallbackData, prefix="cq"):
+    action: AfterAction
+    id: RowId = 0
+    n: Small = 0

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.coaching import screens
+from handlers.coaching.afterwards import ASK_RATING, WRAP_UP
 from handlers.coaching.texts import html, minutes_of, when, zone_of
 from scheduler.delivery import Rendered, Renderer, render_time
 from storage import outbox, reminders
@@ -87,6 +88,9 @@ def running_late(
     )  # fmt: skip
 
 
+AFTER = timedelta(days=7)  # "How was it?" and the coach's wrap-up stay useful this long
+
+
 async def plan(session: AsyncSession, booked: CoachingSession, coach: Coach, now: datetime) -> None:
     """A confirmed session's reminders, 24 hours and 1 hour before, to each side that wants
     coaching reminders (moved out of their quiet hours, in the coach's zone)."""
@@ -104,6 +108,11 @@ async def plan(session: AsyncSession, booked: CoachingSession, coach: Coach, now
                     session, chat_id, REMINDER, ref=booked.id, due_at=due,
                     useful_until=useful_until, params={"hours": hours},
                 )  # fmt: skip
+    until = booked.ends_at + AFTER
+    for chat_id, kind in ((booked.user_id, ASK_RATING), (booked.coach_id, WRAP_UP)):
+        outbox.enqueue(
+            session, chat_id, kind, ref=booked.id, due_at=booked.ends_at, useful_until=until
+        )
 
 
 async def replan(session: AsyncSession, user_id: int, now: datetime) -> None:
@@ -123,7 +132,9 @@ async def replan(session: AsyncSession, user_id: int, now: datetime) -> None:
 
 
 async def forget(session: AsyncSession, booked: CoachingSession) -> None:
-    await outbox.drop(session, [REMINDER, NUDGE], [booked.id], "session changed")
+    await outbox.drop(
+        session, [REMINDER, NUDGE, ASK_RATING, WRAP_UP], [booked.id], "session changed"
+    )
 
 
 def _headline(event: str) -> str:

@@ -60,6 +60,22 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+def date_range(args: str | None, command: str) -> tuple[date, date] | str:
+    """FROM TO of an export or a report, or what is wrong with them (the answer to send)."""
+    days = [parse_day(part) for part in (args or "").split()]
+    if len(days) != 2 or None in days:
+        return _("Please give two dates, from and to: {command} 2026-12-01 2026-12-31").format(
+            command=command
+        )
+    first, last = days
+    assert first is not None and last is not None
+    if first > last or (last - first).days >= MAX_EXPORT_DAYS:
+        return _(
+            "The first date must not be after the second, and at most {days} days apart."
+        ).format(days=MAX_EXPORT_DAYS)
+    return first, last
+
+
 def staff_only(person: Person) -> str | None:
     return None if person.is_admin else _("This command is for the programme staff.")
 
@@ -167,22 +183,11 @@ async def export_bookings(
     if (refusal := staff_only(person)) is not None:
         await message.answer(refusal)
         return
-    parts = (command.args or "").split()
-    days = [parse_day(part) for part in parts]
-    if len(days) != 2 or None in days:
-        await message.answer(
-            _("Please give two dates, from and to: /export_bookings 2026-12-01 2026-12-31")
-        )
+    span = date_range(command.args, "/export_bookings")
+    if isinstance(span, str):
+        await message.answer(span)
         return
-    first, last = days
-    assert first is not None and last is not None
-    if first > last or (last - first).days >= MAX_EXPORT_DAYS:
-        await message.answer(
-            _("The first date must not be after the second, and at most {days} days apart.").format(
-                days=MAX_EXPORT_DAYS
-            )
-        )
-        return
+    first, last = span
     bookings = await desks.between(session, first, last)
     people = await users_by_id(session, (b.user_id for b in bookings))
     data = bookings_csv(places, bookings, people)

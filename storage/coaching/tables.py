@@ -167,6 +167,12 @@ class CoachingSession(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)  # the .ics SEQUENCE
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After the session: the entrepreneur's rating (1–5) and comment, the coach's private note
+    # (never shown to anyone else) and whether the entrepreneur did not come.
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(CleanText)
+    coach_note: Mapped[str | None] = mapped_column(CleanText)
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class CoachCell(Base):

@@ -105,6 +105,10 @@ def upgrade() -> None:
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("updated_at", UTC_DATETIME, nullable=False),
+        sa.Column("rating", sa.SmallInteger(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("coach_note", sa.Text(), nullable=True),
+        sa.Column("no_show", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["coach_id"], ["coaches.user_id"],
             name=op.f("fk_coaching_sessions_coach_id_coaches"), ondelete="CASCADE",
