@@ -15,6 +15,7 @@ from handlers.ui.keyboards import home_button
 PAGE_SIZE = 8
 ACTION_MENU = {
     "book_desk": MenuAction.DESK,
+    "book_coach": MenuAction.COACH,
     "my_bookings": MenuAction.BOOKINGS,
     "settings_language": MenuAction.SETTINGS_LANGUAGE,
     "settings_reminders": MenuAction.SETTINGS_REMINDERS,
@@ -29,6 +30,7 @@ def _short(title: str) -> str:
 def _action_label(action: str) -> str:
     labels = {
         "book_desk": _("Book a desk"),
+        "book_coach": _("Book a coach"),
         "my_bookings": _("My bookings"),
         "settings_language": _("Change language"),
         "settings_reminders": _("🔔 Reminders"),
