@@ -37,7 +37,7 @@ from bot.middlewares.throttling import TokenBuckets
 from bot.outgoing import guard
 from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings, prepare_database_folder
-from content.coaches import COACHES_FILE, load_coaches
+from content.coaches import load_coaches
 from content.knowledge import KB_DIR
 from content.library import Library
 from content.places import PLACES_FILE, load_places
@@ -89,8 +89,10 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     if library is None:
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
-    coach_seeds = await asyncio.to_thread(
-        load_coaches, settings.coaches_file or COACHES_FILE, seeds
+    coach_seeds = (
+        await asyncio.to_thread(load_coaches, settings.coaches_file, seeds)
+        if settings.coaches_file
+        else ()
     )
     prepare_database_folder(settings)
     try:

@@ -55,11 +55,12 @@ def check(
         print(f"{places}: {len(seeds)} locations, {desks} desks: OK", file=out)
     coaches = coaches or COACHES_FILE
     try:
-        sample = load_coaches(coaches, seeds, warnings)
+        sample = load_coaches(coaches, seeds, warnings) if seeds else None
     except ContentError as error:
         problems += error.problems
-    else:
-        print(f"{coaches}: {len(sample)} coaches: OK", file=out)
+    else:  # (coaches meet at places: checked once the places are right)
+        if sample is not None:
+            print(f"{coaches}: {len(sample)} coaches: OK", file=out)
     for warning in warnings:
         print(f"{warning} (warning)", file=err)
     for problem in problems:

@@ -21,6 +21,7 @@ from bot.sandbox.client import SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.service import delivering
 from bot.settings import Settings
+from content.coaches import COACHES_FILE
 from content.library import Library
 from scheduler.coaching import expire_coaching
 from scheduler.desks import expire_desk_offers, release_no_shows
@@ -145,6 +146,8 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
                 # a script types faster than any person: no flood control in the demo
                 "throttle_rate": 1000.0,
                 "throttle_burst": 1000,
+                # the sample coaches, unless the demo is pointed at other ones
+                "coaches_file": settings.coaches_file or COACHES_FILE,
             }
         )
         clock = DemoClock()

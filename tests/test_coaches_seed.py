@@ -131,3 +131,27 @@ def test_content_check_reports_a_broken_coaches_file(tmp_path: Path) -> None:
     assert check(None, out, err, coaches=path) == 1
     assert "unknown expertise cooking" in err.getvalue()
     assert check(None, io.StringIO(), io.StringIO()) == 0
+
+
+async def test_the_seed_is_written_once_and_the_coachs_own_changes_stay(tmp_path: Path) -> None:
+    from bot.app import open_runtime
+    from bot.settings import load_settings
+    from storage.coaching.tables import Coach, CoachWindow
+    from storage.engine import unit_of_work
+
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/seed.db", coaches_file=COACHES_FILE
+    )
+    runtime = await open_runtime(settings)
+    async with unit_of_work(runtime.factory) as session:
+        mikko = await session.get(Coach, 2001)
+        assert mikko is not None and mikko.name == "Mikko Virtanen" and mikko.online
+        mikko.name = "Mikko V."
+    await runtime.close()
+    runtime = await open_runtime(settings)  # a restart
+    async with unit_of_work(runtime.factory) as session:
+        mikko = await session.get(Coach, 2001)
+        assert mikko is not None and mikko.name == "Mikko V."
+        windows = (await session.scalars(CoachWindow.__table__.select())).all()
+        assert len(windows) == 14
+    await runtime.close()

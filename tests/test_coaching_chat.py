@@ -473,3 +473,86 @@ async def test_after_the_session_a_rating_a_private_note_and_the_staff_report(
     assert "co-founder" not in table  # the coach's note is theirs alone
     await boris.send("/coaching_report 2026-12-01 2026-12-31")
     assert boris.last.text == "This command is for the programme staff."
+
+
+@pytest.mark.usefixtures("coach_setup")
+async def test_a_confirmed_session_moves_only_when_the_coach_accepts(
+    runtime: Runtime, join: Join, bot: Bot
+) -> None:
+    coach = await join(COACH, "Tiina")
+    anna = await join(ANNA)
+    await request_session(anna)
+    await coach.click("Accept", coach.last)
+    booked = await only_session(runtime)
+    told = anna.last
+    await anna.click("Move to another time", told)
+    await anna.click("15:15", anna.recorded.messages[told.message_id])
+    assert anna.toasts[-1] == "Asked: the coach will answer."
+    asked = coach.last
+    assert "asks to move the session to Tue, 8 Dec 15:15" in plain(asked.text)
+    assert (await only_session(runtime)).starts_at == booked.starts_at  # the old time stands
+    await coach.click("Move it", asked)
+    assert plain(anna.last.text).startswith("✅ The coach accepted the new time.")
+    moved = await only_session(runtime)
+    assert moved.starts_at == booked.starts_at + timedelta(minutes=75)
+    assert labels(coach.recorded.messages[asked.message_id])[:1] == ["📅 Add to calendar"]
+    await anna.click("Add to calendar", anna.last)
+    sent = [c for c in bot.session.calls if isinstance(c, SendDocument)]  # type: ignore[attr-defined]
+    event = Calendar.from_ical(sent[-1].document.data).walk("VEVENT")[0]
+    assert event["sequence"] == 2  # the same event, updated
+    assert str(event["uid"]) == f"coaching-session-{booked.id}@concierge.openinno"
+
+
+@pytest.mark.usefixtures("coach_setup")
+async def test_a_forged_time_is_refused(runtime: Runtime, join: Join) -> None:
+    coach = await join(COACH, "Tiina")
+    anna = await join(ANNA)
+    await request_session(anna)
+    booked = await only_session(runtime)
+    three_am = int(datetime(2026, 12, 8, 1, 0, tzinfo=UTC).timestamp()) // 60
+    await coach.press_data(
+        AnswerCB(action=AnswerAction.PROPOSE_AT, id=booked.id, at=three_am).pack()
+    )
+    assert alert(coach) == "That time is no longer free. Please choose another one."
+    assert (await only_session(runtime)).status == Status.PENDING
+    await anna.press_data(f"cf:p:{COACH}:0::0:{three_am}:")
+    assert "That time is no longer free" in plain(anna.last.text)
+
+
+@pytest.mark.usefixtures("coach_setup")
+async def test_running_late_and_cancel_today_tell_the_entrepreneurs(
+    runtime: Runtime, join: Join, wall: Wall, bot: Bot
+) -> None:
+    coach = await join(COACH, "Tiina")
+    anna = await join(ANNA)
+    await request_session(anna)
+    await coach.click("Accept", coach.last)
+    wall.now = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # 11:00 in Helsinki, the same day
+    await bot.session.after_update()  # type: ignore[attr-defined]  # the day's reminders
+    await coach.send("/coach")
+    assert "Tue, 8 Dec 14:00 — Anna" in plain(coach.last.text)
+    await coach.click("Running late")
+    await coach.click("10 min")
+    assert coach.toasts[-1] == "Told: 1 people."
+    assert plain(anna.last.text).startswith("⏱ Your coach is running 10 minutes late.")
+    await coach.click("Cancel today")
+    await coach.click("Yes, cancel them")
+    assert plain(anna.last.text).startswith("The coach had to cancel your session.")
+    assert "The coach cannot hold sessions today." in plain(anna.last.text)
+    assert (await only_session(runtime)).status == Status.CANCELLED
+
+
+@pytest.mark.usefixtures("coach_setup")
+async def test_in_summer_the_two_oases_share_the_clock(
+    runtime: Runtime, join: Join, wall: Wall
+) -> None:
+    wall.now = datetime(2027, 6, 1, 6, 0, tzinfo=UTC)  # a Tuesday
+    spb = next(place for place in runtime.places.all if place.key == "spb")
+    anna = await join(ANNA)
+    async with unit_of_work(runtime.factory) as session:
+        await desks.book(session, spb, ANNA, date(2027, 6, 2), Period.MORNING, wall.now)
+    await anna.click("Book a coach")
+    await anna.click("All coaches")
+    await anna.click("Tiina Coach")
+    await anna.click("Free times")
+    assert labels(anna.last)[0] == "Tue, 8 Jun 14:00"  # 14:00 in Helsinki is 14:00 in Moscow
