@@ -26,7 +26,13 @@ MAX_LABEL = 16
 NOON = time(13, 0)
 CHECK_IN_DEFAULT = (time(10, 30), time(13, 30))
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-_RULE_LIMITS = {"max_active": (1, 50), "horizon_days": (1, 60), "offer_window_minutes": (5, 1440)}
+_RULE_LIMITS = {
+    "max_active": (1, 50),
+    "horizon_days": (1, 60),
+    "offer_window_minutes": (5, 1440),
+    "coach_sessions_per_coach": (1, 20),
+    "coach_sessions_total": (1, 50),
+}
 _PLACE_KEYS = set("key timezone country name address hours closed rules zones desks".split())
 
 
@@ -55,6 +61,8 @@ class RulesSeed:
     max_active: int = 5
     horizon_days: int = 14
     offer_window_minutes: int = 120
+    coach_sessions_per_coach: int = 2  # pending or upcoming, with one coach of the location
+    coach_sessions_total: int = 3  # pending or upcoming, in all
     reminder_time: time = time(18, 0)  # the evening before a booking
     check_in: tuple[time, time] | None = None  # deadlines: morning/full day, afternoon
 

@@ -429,6 +429,7 @@ async def confirm(
             topic,
             MODES[callback_data.mode],
             now,
+            await _limits(session, places, callback_data.coach),
         )
     except Refused as refused:
         coach = await coaches.get(session, callback_data.coach)
@@ -455,6 +456,11 @@ async def confirm(
         + text
     )
     await edit_or_send(query, text, markup)
+
+
+async def _limits(session: AsyncSession, places: Places, coach_id: int) -> coaching.Limits:
+    coach = await coaches.get(session, coach_id)
+    return coaching.limits_of(coach, places) if coach is not None else coaching.Limits()
 
 
 def create_router() -> Router:

@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import insert
 from storage.coaching import slots
 from storage.coaching.coaches import active_coach, availability, modes_of
 from storage.coaching.slots import Availability, cell_of, cells, local_day
 from storage.coaching.tables import (
+    CELL_SECONDS,
     LIVE,
     WAITING,
     Coach,
@@ -30,6 +32,7 @@ from storage.coaching.tables import (
     Refused,
     Status,
 )
+from storage.desks.places import Places
 
 ANSWER_WITHIN = timedelta(hours=24)  # a request not answered by then expires
 MIN_TOPIC, MAX_TOPIC = 10, 1000
@@ -45,45 +48,49 @@ class Limits:
     cancel_cutoff: timedelta = timedelta(hours=12)  # an entrepreneur cancels until then
 
 
+def limits_of(coach: Coach, places: Places) -> Limits:
+    """The limits of the location where the coach meets (the defaults for one online only)."""
+    place = places.get(coach.location_id) if coach.location_id is not None else None
+    if place is None:
+        return Limits()
+    rules = place.rules
+    return Limits(per_coach=rules.coach_sessions_per_coach, total=rules.coach_sessions_total)
+
+
 # --- free time ------------------------------------------------------------------------------
 
 
-async def busy_cells(
+async def held_time(
     session: AsyncSession, coach_id: int, since: datetime, until: datetime, *, besides: int = 0
-) -> list[int]:
-    """The coach's held cells between two moments (not those of session `besides`)."""
-    rows = await session.scalars(
-        select(CoachCell.cell).where(
+) -> tuple[set[int], list[int]]:
+    """The coach's held cells between two moments, and the first cell of each live session
+    there (not those of session `besides`). One row per session and kind of hold: a session's
+    own cells are one run from its start to the end of its buffer, and a change of time it
+    waits for is another."""
+    rows = await session.execute(
+        select(func.min(CoachCell.cell), func.max(CoachCell.cell), CoachCell.move)
+        .where(
             CoachCell.coach_id == coach_id,
             CoachCell.cell >= cell_of(since),
             CoachCell.cell < cell_of(until) + 1,
             CoachCell.session_id != besides,
         )
+        .group_by(CoachCell.session_id, CoachCell.move)
     )
-    return list(rows)
+    busy: set[int] = set()
+    starts = []
+    for first, last, move in rows:
+        busy.update(range(first, last + 1))
+        if not move:
+            starts.append(first)
+    return busy, starts
 
 
-async def sessions_per_day(
-    session: AsyncSession,
-    coach: Coach,
-    available: Availability,
-    since: datetime,
-    until: datetime,
-    *,
-    besides: int = 0,
-) -> dict[date, int]:
-    starts = await session.scalars(
-        select(CoachingSession.starts_at).where(
-            CoachingSession.coach_id == coach.user_id,
-            CoachingSession.status.in_(LIVE),
-            CoachingSession.starts_at >= since,
-            CoachingSession.starts_at < until,
-            CoachingSession.id != besides,
-        )
-    )
+def per_day(starts: Sequence[int], available: Availability) -> dict[date, int]:
+    """How many sessions start on each local day of the coach."""
     counts: dict[date, int] = {}
-    for moment in starts:
-        day = local_day(moment, available.zone)
+    for first in starts:
+        day = datetime.fromtimestamp(first * CELL_SECONDS, available.zone).date()
         counts[day] = counts.get(day, 0) + 1
     return counts
 
@@ -105,9 +112,8 @@ async def free_slots(
         return []
     since = datetime.combine(span[0] - timedelta(days=1), datetime.min.time(), UTC)
     until = datetime.combine(span[-1] + timedelta(days=2), datetime.min.time(), UTC)
-    busy = await busy_cells(session, coach.user_id, since, until, besides=besides)
-    counts = await sessions_per_day(session, coach, available, since, until, besides=besides)
-    return slots.free_slots(available, now, busy, counts, span)
+    busy, starts = await held_time(session, coach.user_id, since, until, besides=besides)
+    return slots.free_slots(available, now, busy, per_day(starts, available), span)
 
 
 async def _check_slot(
@@ -141,7 +147,12 @@ async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: 
     what this statement did take is given back)."""
     if not rows:
         return True
-    result = await session.execute(insert(session, CoachCell).values(rows).on_conflict_do_nothing())
+    dialect = session.get_bind().dialect.name
+    params = {"coach_id": rows[0]["coach_id"], "user_id": rows[0]["user_id"]}
+    params |= {"session_id": rows[0]["session_id"], "move": rows[0]["move"]}
+    for n, row in enumerate(rows):
+        params |= {f"cell_{n}": row["cell"], f"buffer_{n}": row["buffer"]}
+    result = await session.execute(_cell_insert(dialect, len(rows)), params)
     if result.rowcount == len(rows):  # type: ignore[attr-defined]
         return True
     taken = [row["cell"] for row in rows]
@@ -149,6 +160,20 @@ async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: 
         delete(CoachCell).where(CoachCell.session_id == session_id, CoachCell.cell.in_(taken))
     )
     return False
+
+
+@lru_cache(maxsize=64)
+def _cell_insert(dialect: str, count: int) -> Any:
+    """The INSERT of `count` cells ON CONFLICT DO NOTHING, built once per backend and size: a
+    statement with a list of VALUES is compiled anew on every use, this one comes from the
+    cache."""
+    shared = {name: bindparam(name) for name in ("coach_id", "user_id", "session_id", "move")}
+    rows = [
+        {**shared, "cell": bindparam(f"cell_{n}"), "buffer": bindparam(f"buffer_{n}")}
+        for n in range(count)
+    ]
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(CoachCell.__table__).values(rows).on_conflict_do_nothing()
 
 
 async def _release(session: AsyncSession, session_id: int) -> None:
@@ -199,18 +224,20 @@ def clean_topic(text: str) -> str:
 
 
 async def count_upcoming(
-    session: AsyncSession, user_id: int, now: datetime, coach_id: int | None = None
-) -> int:
-    which = [] if coach_id is None else [CoachingSession.coach_id == coach_id]
-    count = await session.scalar(
-        select(func.count()).where(
-            CoachingSession.user_id == user_id,
-            CoachingSession.status.in_(LIVE),
-            CoachingSession.ends_at > now,
-            *which,
+    session: AsyncSession, user_id: int, now: datetime, coach_id: int
+) -> tuple[int, int]:
+    """The person's pending or upcoming sessions with the coach, and in all."""
+    with_coach = func.sum(case((CoachingSession.coach_id == coach_id, 1), else_=0))
+    row = (
+        await session.execute(
+            select(with_coach, func.count()).where(
+                CoachingSession.user_id == user_id,
+                CoachingSession.status.in_(LIVE),
+                CoachingSession.ends_at > now,
+            )
         )
-    )
-    return int(count or 0)
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 async def request(
@@ -233,21 +260,12 @@ async def request(
     if mode not in modes_of(coach):
         raise Refused(Reason.NO_SLOT)
     available = await _check_slot(session, coach, starts_at, now)
-    if await count_upcoming(session, user_id, now, coach_id) >= limits.per_coach:
+    with_coach, in_all = await count_upcoming(session, user_id, now, coach_id)
+    if with_coach >= limits.per_coach:
         raise Refused(Reason.LIMIT_COACH, limit=limits.per_coach)
-    if await count_upcoming(session, user_id, now) >= limits.total:
+    if in_all >= limits.total:
         raise Refused(Reason.LIMIT_TOTAL, limit=limits.total)
     ends_at = starts_at + timedelta(minutes=coach.session_minutes)
-    own, _pause = cells(starts_at, coach.session_minutes, 0)
-    clash = await session.scalar(
-        select(func.count()).where(
-            CoachCell.user_id == user_id,
-            CoachCell.cell.in_(list(own)),
-            CoachCell.buffer.is_(False),
-        )
-    )
-    if clash:
-        raise Refused(Reason.BUSY)
     booked = CoachingSession(
         coach_id=coach_id,
         user_id=user_id,
@@ -266,8 +284,28 @@ async def request(
     if not await _claim(session, _rows(coach, user_id, booked.id, starts_at), booked.id):
         await session.delete(booked)
         await session.flush()
-        raise Refused(Reason.TAKEN)
+        raise Refused(
+            Reason.BUSY
+            if await _has_other_session(session, user_id, starts_at, coach)
+            else Reason.TAKEN
+        )
     return booked
+
+
+async def _has_other_session(
+    session: AsyncSession, user_id: int, starts_at: datetime, coach: Coach
+) -> bool:
+    """Whether the person's own time is held then (the reason a claim failed, if not the
+    coach's)."""
+    own, _pause = cells(starts_at, coach.session_minutes, 0)
+    clash = await session.scalar(
+        select(func.count()).where(
+            CoachCell.user_id == user_id,
+            CoachCell.cell.in_(list(own)),
+            CoachCell.buffer.is_(False),
+        )
+    )
+    return bool(clash)
 
 
 # --- answering ------------------------------------------------------------------------------

@@ -75,17 +75,30 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def candidates(availability: Availability, day: date) -> list[datetime]:
-    """Every slot start a day's windows give (UTC), free or not."""
+def candidates(availability: Availability, day: date) -> list[int]:
+    """Every slot start a day's windows give, free or not, as UTC epoch seconds. Within a
+    window the slots are a fixed step apart in UTC too, unless the clocks change inside it
+    (then each is placed by the local clock)."""
     step = availability.session_minutes + availability.buffer_minutes
-    starts = []
+    zone = availability.zone
+    starts: list[int] = []
     for window in availability.windows_on(day):
-        minute = window.start
-        while minute + availability.session_minutes <= window.end:
-            local = datetime.combine(day, time(minute // 60, minute % 60), availability.zone)
-            starts.append(local.astimezone(UTC))
-            minute += step
+        count = (window.end - window.start - availability.session_minutes) // step + 1
+        if count <= 0:
+            continue
+        first = _epoch(day, window.start, zone)
+        if _epoch(day, window.end, zone) - first == (window.end - window.start) * 60:
+            starts.extend(first + n * step * 60 for n in range(count))
+        else:  # a clock change inside the window
+            starts.extend(_epoch(day, window.start + n * step, zone) for n in range(count))
     return starts
+
+
+def _epoch(day: date, minute: int, zone: ZoneInfo) -> int:
+    moment = datetime.combine(day, time(minute // 60 % 24, minute % 60), zone)
+    if minute >= 24 * 60:
+        moment += timedelta(days=1)
+    return int(moment.timestamp())
 
 
 def free_slots(
@@ -98,13 +111,14 @@ def free_slots(
     """The free slot starts (UTC, in order) on `days` (default: up to the horizon).
 
     `busy`: the coach's held cells; `sessions_per_day`: live sessions by local day."""
-    held = set(busy)
-    earliest = now + availability.notice
-    first_day, last_day = availability.days(now)[0], availability.days(now)[-1]
+    held = busy if isinstance(busy, set) else set(busy)
+    earliest = int((now + availability.notice).timestamp())
+    horizon = availability.days(now)
+    first_day, last_day = horizon[0], horizon[-1]
     span = availability.session_minutes * 60 // CELL_SECONDS
     span += availability.buffer_minutes * 60 // CELL_SECONDS
     free: list[datetime] = []
-    for day in days if days is not None else availability.days(now):
+    for day in days if days is not None else horizon:
         if not first_day <= day <= last_day:
             continue
         if sessions_per_day.get(day, 0) >= availability.max_per_day:
@@ -112,7 +126,7 @@ def free_slots(
         for start in candidates(availability, day):
             if start < earliest:
                 continue
-            first = cell_of(start)
+            first = start // CELL_SECONDS
             if held.isdisjoint(range(first, first + span)):
-                free.append(start)
+                free.append(datetime.fromtimestamp(start, UTC))
     return free

@@ -58,6 +58,8 @@ class Rules:
     offer_window: timedelta = timedelta(hours=2)
     reminder_at: time = time(18, 0)  # the evening before a booking, local time
     check_in: CheckIn | None = None  # None: the location does not ask for check-in
+    coach_sessions_per_coach: int = 2  # a person's pending or upcoming sessions with a coach
+    coach_sessions_total: int = 3  # … and in all, with a coach who meets here
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,8 @@ class Location(Base):
     max_active: Mapped[int] = mapped_column(Integer)
     horizon_days: Mapped[int] = mapped_column(Integer)
     offer_window_minutes: Mapped[int] = mapped_column(Integer)
+    coach_sessions_per_coach: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    coach_sessions_total: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     reminder_time: Mapped[str] = mapped_column(String(5), default="18:00")  # the evening before
     check_in_morning: Mapped[str | None] = mapped_column(String(5))  # None: no check-in
     check_in_afternoon: Mapped[str | None] = mapped_column(String(5))
@@ -121,6 +123,8 @@ async def sync_places(session: AsyncSession, seeds: Iterable[Any]) -> None:
             "max_active": seed.rules.max_active,
             "horizon_days": seed.rules.horizon_days,
             "offer_window_minutes": seed.rules.offer_window_minutes,
+            "coach_sessions_per_coach": seed.rules.coach_sessions_per_coach,
+            "coach_sessions_total": seed.rules.coach_sessions_total,
             "reminder_time": seed.rules.reminder_time.isoformat("minutes"),
             "check_in_morning": _clock_text(seed.rules.check_in and seed.rules.check_in[0]),
             "check_in_afternoon": _clock_text(seed.rules.check_in and seed.rules.check_in[1]),
@@ -216,6 +220,8 @@ def _place(row: Location, zones: Iterable[ZoneRow], desks: Iterable[DeskRow]) ->
             max_active=row.max_active,
             horizon_days=row.horizon_days,
             offer_window=timedelta(minutes=row.offer_window_minutes),
+            coach_sessions_per_coach=row.coach_sessions_per_coach,
+            coach_sessions_total=row.coach_sessions_total,
             reminder_at=time.fromisoformat(row.reminder_time),
             check_in=(
                 CheckIn(

@@ -21,6 +21,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("remind_coaching", sa.Boolean(), nullable=False, server_default=sa.true())
         )
+    with op.batch_alter_table("locations") as batch:  # the coaching limits of a location
+        batch.add_column(
+            sa.Column("coach_sessions_per_coach", sa.Integer(), nullable=False, server_default="2")
+        )
+        batch.add_column(
+            sa.Column("coach_sessions_total", sa.Integer(), nullable=False, server_default="3")
+        )
     op.create_table(
         "coaches",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
@@ -164,5 +171,8 @@ def downgrade() -> None:
     op.drop_table("coach_blocked_days")
     op.drop_table("coach_windows")
     op.drop_table("coaches")
+    with op.batch_alter_table("locations") as batch:
+        batch.drop_column("coach_sessions_total")
+        batch.drop_column("coach_sessions_per_coach")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("remind_coaching")
