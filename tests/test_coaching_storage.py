@@ -126,6 +126,9 @@ async def test_sessions_of_other_lengths_and_buffers_never_overlap(runtime: Runt
         rows = await session.scalars(select(CoachCell.cell).where(CoachCell.coach_id == COACH))
         cells = sorted(rows)
     assert len(cells) == 15  # an hour and a quarter of five-minute cells
+    async with unit_of_work(runtime.factory) as session:
+        booked = (await session.scalars(select(CoachingSession))).one()
+    assert list(range(booked.held_from, booked.held_to)) == cells  # the session says the same
 
 
 async def test_a_days_maximum_and_the_notice(runtime: Runtime) -> None:

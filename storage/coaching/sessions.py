@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,25 +64,30 @@ async def held_time(
     session: AsyncSession, coach_id: int, since: datetime, until: datetime, *, besides: int = 0
 ) -> tuple[set[int], list[int]]:
     """The coach's held cells between two moments, and the first cell of each live session
-    there (not those of session `besides`). One row per session and kind of hold: a session's
-    own cells are one run from its start to the end of its buffer, and a change of time it
-    waits for is another."""
+    there (not those of session `besides`): a session holds its time and buffer, and while a
+    change of time waits for an answer, the asked-for time as well."""
+    first, last = cell_of(since), cell_of(until) + 1
     rows = await session.execute(
-        select(func.min(CoachCell.cell), func.max(CoachCell.cell), CoachCell.move)
-        .where(
-            CoachCell.coach_id == coach_id,
-            CoachCell.cell >= cell_of(since),
-            CoachCell.cell < cell_of(until) + 1,
-            CoachCell.session_id != besides,
+        select(
+            CoachingSession.held_from, CoachingSession.held_to, CoachingSession.move_starts_at
+        ).where(
+            CoachingSession.coach_id == coach_id,
+            CoachingSession.status.in_(LIVE),
+            or_(
+                and_(CoachingSession.held_to > first, CoachingSession.held_from < last),
+                CoachingSession.move_starts_at.is_not(None),
+            ),
+            CoachingSession.id != besides,
         )
-        .group_by(CoachCell.session_id, CoachCell.move)
     )
     busy: set[int] = set()
     starts = []
-    for first, last, move in rows:
-        busy.update(range(first, last + 1))
-        if not move:
-            starts.append(first)
+    for held_from, held_to, move_starts_at in rows:
+        busy.update(range(held_from, held_to))
+        starts.append(held_from)
+        if move_starts_at is not None:
+            moved = cell_of(move_starts_at)
+            busy.update(range(moved, moved + held_to - held_from))
     return busy, starts
 
 
@@ -274,6 +279,8 @@ async def request(
         status=Status.PENDING,
         topic=topic[:MAX_TOPIC],
         mode=mode,
+        held_from=cell_of(starts_at),
+        held_to=cell_of(starts_at) + held_cells(coach),
         expires_at=min(now + ANSWER_WITHIN, starts_at - available.notice),
         sequence=0,
         created_at=now,
@@ -382,6 +389,7 @@ async def propose(
         session, booked, [Status.PENDING], now,
         status=Status.PROPOSED, starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=coach.session_minutes),
+        held_from=cell_of(starts_at), held_to=cell_of(starts_at) + held_cells(coach),
         expires_at=min(now + ANSWER_WITHIN, starts_at - available.notice),
     )  # fmt: skip
     await _settle_cells(session, coach, booked)
@@ -524,6 +532,8 @@ async def _end_move(
         values |= {
             "starts_at": asked,
             "ends_at": asked + timedelta(minutes=booked_minutes(booked)),
+            "held_from": cell_of(asked),
+            "held_to": cell_of(asked) + booked.held_to - booked.held_from,
             "sequence": CoachingSession.sequence + 1,
         }
     result = await session.execute(
@@ -541,6 +551,11 @@ async def _end_move(
         await session.execute(
             delete(CoachCell).where(CoachCell.session_id == booked.id, CoachCell.move.is_(True))
         )
+
+
+def held_cells(coach: Coach) -> int:
+    """How many cells a session of the coach holds: its time and the buffer after it."""
+    return (coach.session_minutes + coach.buffer_minutes) * 60 // CELL_SECONDS
 
 
 def booked_minutes(booked: CoachingSession) -> int:

@@ -158,6 +158,10 @@ class CoachingSession(Base):
     status: Mapped[str] = mapped_column(String(10))
     topic: Mapped[str] = mapped_column(CleanText)
     mode: Mapped[str] = mapped_column(String(10))  # online, in_person
+    # The cells its time and buffer hold, from and to (exclusive): what `coach_cells` holds
+    # for it, kept here too so that reading a coach's busy time is one row per session.
+    held_from: Mapped[int] = mapped_column(Integer)
+    held_to: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while waiting
     reason: Mapped[str | None] = mapped_column(CleanText)  # a decline's or cancellation's
     ended_by: Mapped[str | None] = mapped_column(String(10))  # coach, user, system

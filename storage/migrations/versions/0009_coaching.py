@@ -104,6 +104,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("topic", sa.Text(), nullable=False),
         sa.Column("mode", sa.String(length=10), nullable=False),
+        sa.Column("held_from", sa.Integer(), nullable=False),
+        sa.Column("held_to", sa.Integer(), nullable=False),
         sa.Column("expires_at", UTC_DATETIME, nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("ended_by", sa.String(length=10), nullable=True),
