@@ -12,15 +12,15 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.coaching import notices, screens
-from handlers.coaching.browse import minute_of, moment_of
 from handlers.coaching.callbacks import AnswerAction, AnswerCB
 from handlers.coaching.ics import session_file
-from handlers.coaching.texts import day_label, decline_preset, refusal_text, slot_label, zone_of
+from handlers.coaching.screens import moment_of
+from handlers.coaching.texts import decline_preset, refusal_text, zone_of
 from handlers.ui.filters import has_text
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
@@ -30,8 +30,6 @@ from storage.coaching.sessions import MAX_REASON
 from storage.coaching.tables import Coach, CoachingSession, Reason, Refused
 from storage.desks.places import Places
 from storage.users import Person
-
-SLOTS_PER_PAGE = 9
 
 
 class CoachAnswer(StatesGroup):
@@ -70,6 +68,17 @@ async def _refused(
         await _show(query, session, booked, coach, places, now)
 
 
+async def _request_of(
+    query: CallbackQuery, session: AsyncSession, session_id: int, person: Person
+) -> tuple[Coach, CoachingSession] | None:
+    """The request, if the presser is its coach (role first); else the rule, as an alert."""
+    try:
+        return await coaching.coach_request(session, session_id, person.id)
+    except Refused as refused:
+        await query.answer(refusal_text(refused), show_alert=True)
+        return None
+
+
 async def view(
     query: CallbackQuery,
     callback_data: AnswerCB,
@@ -78,11 +87,9 @@ async def view(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    try:
-        coach, booked = await coaching.coach_request(session, callback_data.id, person.id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
+    if (found := await _request_of(query, session, callback_data.id, person)) is None:
         return
+    coach, booked = found
     await query.answer()
     await _show(query, session, booked, coach, places, wall_clock())
 
@@ -145,11 +152,9 @@ async def ask_reason(
 ) -> None:
     """Decline or cancel: first, why (the entrepreneur reads it in the coach's words)."""
     now = wall_clock()
-    try:
-        coach, booked = await coaching.coach_request(session, callback_data.id, person.id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
+    if (found := await _request_of(query, session, callback_data.id, person)) is None:
         return
+    coach, booked = found
     cancelling = callback_data.action == AnswerAction.CANCEL
     wanted = coaching.Status.CONFIRMED if cancelling else coaching.Status.PENDING
     if booked.status != wanted or booked.ends_at <= now:
@@ -241,10 +246,7 @@ async def type_reason(
     person: Person,
     state: FSMContext,
 ) -> None:
-    try:
-        await coaching.coach_request(session, callback_data.id, person.id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
+    if await _request_of(query, session, callback_data.id, person) is None:
         return
     await state.set_state(CoachAnswer.reason)
     await state.update_data(session=callback_data.id, cancel=bool(callback_data.n))
@@ -310,54 +312,30 @@ async def propose(
 ) -> None:
     """Another of the coach's free times for a pending request, a page at a time."""
     now = wall_clock()
-    try:
-        coach, booked = await coaching.coach_request(session, callback_data.id, person.id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
+    if (found := await _request_of(query, session, callback_data.id, person)) is None:
         return
+    coach, booked = found
     if booked.status != coaching.Status.PENDING:
         await _refused(query, session, Refused(Reason.ANSWERED), booked.id, person, places, now)
         return
     await query.answer()
-    zone = zone_of(coach)
-    free = [
-        start
-        for start in await coaching.free_slots(session, coach, now, besides=booked.id)
-        if start != booked.starts_at
-    ]
-    page = min(callback_data.n, max(0, (len(free) - 1) // SLOTS_PER_PAGE))
-    shown = free[page * SLOTS_PER_PAGE : (page + 1) * SLOTS_PER_PAGE]
-    times = [
-        button(
-            f"{day_label(start, zone)} {slot_label(start, zone)}",
-            AnswerCB(action=AnswerAction.PROPOSE_AT, id=booked.id, at=minute_of(start)),
-        )
-        for start in shown
-    ]
-    rows: list[list[InlineKeyboardButton]] = [times[n : n + 3] for n in range(0, len(times), 3)]
-    paging = []
-    if page > 0:
-        paging.append(
-            button(_("« Earlier"), AnswerCB(action=AnswerAction.PROPOSE, id=booked.id, n=page - 1))
-        )
-    if (page + 1) * SLOTS_PER_PAGE < len(free) and page + 1 < 99:
-        paging.append(
-            button(_("Later »"), AnswerCB(action=AnswerAction.PROPOSE, id=booked.id, n=page + 1))
-        )
-    if paging:
-        rows.append(paging)
-    rows.append([button(_("« Back"), AnswerCB(action=AnswerAction.VIEW, id=booked.id))])
+    any_free, markup = await screens.other_times(
+        session, booked, coach, now, zone_of(coach), callback_data.n,
+        lambda at: AnswerCB(action=AnswerAction.PROPOSE_AT, id=booked.id, at=at),
+        lambda page: AnswerCB(action=AnswerAction.PROPOSE, id=booked.id, n=page),
+        AnswerCB(action=AnswerAction.VIEW, id=booked.id),
+    )  # fmt: skip
     text = (
         _(
             "Which time would you like to propose instead? The entrepreneur can take it or turn "
             "it down."
         )
-        if free
+        if any_free
         else _(
             "You have no other free times to propose. Add windows to your availability, or decline."
         )
     )
-    await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
+    await edit_or_send(query, text, markup)
 
 
 async def propose_at(
@@ -417,11 +395,9 @@ async def send_ics(
     wall_clock: WallClock,
     bot: Bot,
 ) -> None:
-    try:
-        coach, booked = await coaching.coach_request(session, callback_data.id, person.id)
-    except Refused as refused:
-        await query.answer(refusal_text(refused), show_alert=True)
+    if (found := await _request_of(query, session, callback_data.id, person)) is None:
         return
+    coach, booked = found
     await query.answer()
     await bot.send_document(
         person.id,

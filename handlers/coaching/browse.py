@@ -7,7 +7,7 @@ one thing typed, waits in the conversation state until the request is sent."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.coaching import notices, screens
 from handlers.coaching.callbacks import FindAction, FindCB
+from handlers.coaching.screens import minute_of, moment_of
 from handlers.coaching.texts import (
     coach_card,
     day_label,
@@ -52,14 +53,6 @@ MODES = {"o": "online", "p": "in_person"}
 
 class BookCoach(StatesGroup):
     topic = State()  # writing what to discuss
-
-
-def minute_of(moment: datetime) -> int:
-    return int(moment.timestamp()) // 60
-
-
-def moment_of(minute: int) -> datetime:
-    return datetime.fromtimestamp(minute * 60, UTC)
 
 
 async def start(query: CallbackQuery, state: FSMContext) -> None:

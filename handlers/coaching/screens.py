@@ -3,8 +3,11 @@ the person pressed something or the bot edits a message it sent earlier (no dead
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +33,7 @@ from handlers.coaching.texts import (
 )
 from handlers.desks.callbacks import BookingAction, BookingCB
 from handlers.ui.keyboards import button, home_button
+from storage import coaching
 from storage.coaching.tables import Coach, CoachingSession, Status
 from storage.desks.places import Places
 from storage.users import User
@@ -216,3 +220,52 @@ async def coaching_lines(
         label = _("💬 Session #{n}").format(n=number)
         rows.append([button(label, SessionCB(action=SessionAction.VIEW, id=booked.id))])
     return lines
+
+
+SLOTS_PER_PAGE = 9
+MAX_PAGE = 99  # what a page number in the buttons can hold
+
+
+async def other_times(
+    session: AsyncSession,
+    booked: CoachingSession,
+    coach: Coach,
+    now: datetime,
+    zone: ZoneInfo,
+    page: int,
+    pick: Callable[[int], CallbackData],
+    turn: Callable[[int], CallbackData],
+    back: CallbackData,
+) -> tuple[bool, InlineKeyboardMarkup]:
+    """The coach's free times besides the session's own, a page of buttons: `pick(minute)`
+    for a time, `turn(page)` for another page; and whether there are any."""
+    free = [
+        start
+        for start in await coaching.free_slots(session, coach, now, besides=booked.id)
+        if start != booked.starts_at
+    ]
+    page = min(page, max(0, (len(free) - 1) // SLOTS_PER_PAGE))
+    shown = free[page * SLOTS_PER_PAGE : (page + 1) * SLOTS_PER_PAGE]
+    times = [
+        button(f"{day_label(start, zone)} {slot_label(start, zone)}", pick(minute_of(start)))
+        for start in shown
+    ]
+    rows: list[list[InlineKeyboardButton]] = [times[n : n + 3] for n in range(0, len(times), 3)]
+    paging = []
+    if page > 0:
+        paging.append(button(_("« Earlier"), turn(page - 1)))
+    if (page + 1) * SLOTS_PER_PAGE < len(free) and page + 1 <= MAX_PAGE:
+        paging.append(button(_("Later »"), turn(page + 1)))
+    if paging:
+        rows.append(paging)
+    rows.append([button(_("« Back"), back)])
+    return bool(free), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def minute_of(moment: datetime) -> int:
+    """A time as it travels in a button: whole minutes since the epoch."""
+    return int(moment.timestamp()) // 60
+
+
+def moment_of(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, UTC)

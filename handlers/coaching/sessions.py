@@ -9,15 +9,15 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.coaching import notices, screens
-from handlers.coaching.browse import minute_of, moment_of
 from handlers.coaching.callbacks import SessionAction, SessionCB
 from handlers.coaching.ics import session_file
-from handlers.coaching.texts import day_label, refusal_text, slot_label, viewer_zone
+from handlers.coaching.screens import moment_of
+from handlers.coaching.texts import refusal_text, viewer_zone
 from handlers.ui.filters import has_text
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
@@ -27,7 +27,6 @@ from storage.coaching.tables import Coach, CoachingSession, Reason, Refused, Sta
 from storage.desks.places import Places
 from storage.users import Person
 
-SLOTS_PER_PAGE = 9
 MAX_NOTE = 500
 
 
@@ -225,43 +224,22 @@ async def move(
         await _show(query, session, booked, coach, places, now)
         return
     await query.answer()
-    zone = await viewer_zone(session, person.id, places, coach)
-    free = [
-        start
-        for start in await coaching.free_slots(session, coach, now, besides=booked.id)
-        if start != booked.starts_at
-    ]
-    page = min(callback_data.n, max(0, (len(free) - 1) // SLOTS_PER_PAGE))
-    shown = free[page * SLOTS_PER_PAGE : (page + 1) * SLOTS_PER_PAGE]
-    times = [
-        button(
-            f"{day_label(start, zone)} {slot_label(start, zone)}",
-            SessionCB(action=SessionAction.MOVE_AT, id=booked.id, at=minute_of(start)),
-        )
-        for start in shown
-    ]
-    rows: list[list[InlineKeyboardButton]] = [times[n : n + 3] for n in range(0, len(times), 3)]
-    paging = []
-    if page > 0:
-        paging.append(
-            button(_("« Earlier"), SessionCB(action=SessionAction.MOVE, id=booked.id, n=page - 1))
-        )
-    if (page + 1) * SLOTS_PER_PAGE < len(free):
-        paging.append(
-            button(_("Later »"), SessionCB(action=SessionAction.MOVE, id=booked.id, n=page + 1))
-        )
-    if paging:
-        rows.append(paging)
-    rows.append([button(_("« Back"), SessionCB(action=SessionAction.VIEW, id=booked.id))])
+    any_free, markup = await screens.other_times(
+        session, booked, coach, now, await viewer_zone(session, person.id, places, coach),
+        callback_data.n,
+        lambda at: SessionCB(action=SessionAction.MOVE_AT, id=booked.id, at=at),
+        lambda page: SessionCB(action=SessionAction.MOVE, id=booked.id, n=page),
+        SessionCB(action=SessionAction.VIEW, id=booked.id),
+    )  # fmt: skip
     text = (
         _(
             "Which time would suit you better? Your session keeps its current time until the "
             "coach accepts the new one."
         )
-        if free
+        if any_free
         else _("The coach has no other free times at the moment.")
     )
-    await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))
+    await edit_or_send(query, text, markup)
 
 
 async def move_at(
