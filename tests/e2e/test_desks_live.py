@@ -110,7 +110,7 @@ async def test_the_coaching_demo_books_a_session_and_the_coach_accepts_it(
     script = (DEMO_SCRIPT.parent / "book-a-coach.txt").read_text(encoding="utf-8").splitlines()
     assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
     transcript = capsys.readouterr().out
-    requested, accepted = transcript.split("you: [pressed] ✅ Accept", 1)
-    assert "Session request" in requested and "first funding round" in requested
+    requested, accepted = transcript.split("you: [pressed] ✅ Hyväksy", 1)  # Mikko: Finnish
+    assert "bot -> coach: 📨 Tapaamispyyntö" in requested and "first funding round" in requested
     assert "The coach accepted your request." in accepted
     assert "coaching-session-1.ics" in accepted
