@@ -5,7 +5,8 @@ recipient's current language from the current state (a renderer per kind; None d
 row), sends them — one chat's rows in order, chats side by side — under a global rate for the
 bot (SEND_RATE, shared by every instance through Redis when REDIS_URL is set), one message a
 second per chat and 20 a minute per group, then records the outcomes. No transaction is open
-while Telegram is called.
+while Telegram is called. A rendered part may be an edit of a message sent before (a request
+whose buttons no longer apply): "not modified" or "not found" then means done.
 
 Failures: a 429 pauses the whole engine for its retry_after (the rows wait, those that stop
 being useful meanwhile are dropped and logged; a pause of a minute or more is told to the
