@@ -11,11 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from babel.dates import get_day_names
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.coaching.callbacks import EditAction, EditCB, PanelAction, PanelCB
 from handlers.coaching.texts import coach_card, expertise_name, html, refusal_text, zone_of
-from handlers.desks.texts import clock, day_short, locale
+from handlers.desks.texts import clock, day_short, format_locale, locale
 from handlers.ui.filters import has_text
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send
@@ -40,6 +41,11 @@ class EditCoach(StatesGroup):
 
 def weekday_name(number: int) -> str:
     return (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))[number]
+
+
+def weekday_long(number: int) -> str:
+    """Thursday, четверг, torstai (Babel's names, 0 Monday)."""
+    return str(get_day_names("wide", locale=format_locale())[number])
 
 
 def _span(start: int, end: int) -> str:
@@ -174,7 +180,7 @@ async def weekly(
         _(
             "Write the window for every {day}, e.g. 14:00-17:00 (sessions of {minutes} min fit "
             "in it), or /cancel."
-        ).format(day=weekday_name(callback_data.n), minutes=coach.session_minutes),
+        ).format(day=weekday_long(callback_data.n), minutes=coach.session_minutes),
         weekday=callback_data.n,
     )
 
