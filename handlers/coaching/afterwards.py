@@ -26,6 +26,7 @@ from handlers.ui.filters import has_text, staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from scheduler.delivery import Rendered, Renderer
+from storage import coaching
 from storage.base import WallClock
 from storage.coaching import afterwards
 from storage.coaching.sessions import coach_request, own_session
@@ -63,11 +64,8 @@ def renderers() -> dict[str, Renderer]:
     async def found(
         session: AsyncSession, row: OutboxMessage
     ) -> tuple[CoachingSession, Coach] | None:
-        booked = await session.get(CoachingSession, row.ref)
-        coach = await session.get(Coach, booked.coach_id) if booked else None
-        if booked is None or coach is None or booked.status != Status.CONFIRMED:
-            return None
-        return booked, coach
+        pair = await coaching.with_coach(session, row.ref)
+        return pair if pair is not None and pair[0].status == Status.CONFIRMED else None
 
     async def ask_rating(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
         if (pair := await found(session, row)) is None or pair[0].rating is not None:

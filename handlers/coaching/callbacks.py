@@ -19,7 +19,6 @@ Small = Annotated[int, Field(ge=0, le=99)]
 class FindAction(StrEnum):
     START = "h"  # how to find a coach (by topic / by coach)
     TOPICS = "t"  # the list of topics
-    LANGUAGES = "g"  # choose a language to filter by
     COACHES = "c"  # coaches (of a topic, speaking a language)
     CARD = "k"  # a coach's card
     SLOTS = "s"  # a coach's free slots, by day, a page
@@ -81,7 +80,6 @@ class SessionCB(CallbackData, prefix="cs"):
 
 class PanelAction(StrEnum):
     HOME = "h"
-    WAITING = "p"  # what waits for an answer
     LATE = "l"  # running late: choose 5/10/15 minutes (`n`)
     LATE_SEND = "ls"
     CANCEL_DAY = "x"  # cancel today: ask

@@ -16,7 +16,7 @@ from handlers.coaching import screens
 from handlers.coaching.afterwards import ASK_RATING, WRAP_UP
 from handlers.coaching.texts import html, minutes_of, when, zone_of
 from scheduler.delivery import Rendered, Renderer, render_time
-from storage import outbox, reminders
+from storage import coaching, outbox, reminders
 from storage.coaching.tables import Coach, CoachingSession, Status
 from storage.desks.places import Places
 from storage.outbox import OutboxMessage
@@ -174,9 +174,7 @@ def renderers(places: Places) -> dict[str, Renderer]:
     async def found(
         session: AsyncSession, row: OutboxMessage
     ) -> tuple[CoachingSession, Coach] | None:
-        booked = await session.get(CoachingSession, row.ref)
-        coach = await session.get(Coach, booked.coach_id) if booked is not None else None
-        return (booked, coach) if booked is not None and coach is not None else None
+        return await coaching.with_coach(session, row.ref)
 
     async def request(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
         if (pair := await found(session, row)) is None or pair[0].status != Status.PENDING:

@@ -230,7 +230,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(open_panel, Command("coach"))
     cb = router.callback_query
-    cb.register(refresh, PanelCB.filter(F.action.in_((PanelAction.HOME, PanelAction.WAITING))))
+    cb.register(refresh, PanelCB.filter(F.action == PanelAction.HOME))
     cb.register(late, PanelCB.filter(F.action.in_((PanelAction.LATE, PanelAction.LATE_SEND))))
     cb.register(
         cancel_day,

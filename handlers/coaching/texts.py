@@ -66,10 +66,6 @@ def _zone_name(zone: str, language: str) -> str:
     return str(get_timezone_location(get_timezone(zone), locale=language, return_city=True))
 
 
-def same_clock(one: ZoneInfo, other: ZoneInfo, moment: datetime) -> bool:
-    return moment.astimezone(one).utcoffset() == moment.astimezone(other).utcoffset()
-
-
 def zone_note(viewer: ZoneInfo, coach: Coach, moment: datetime) -> str:
     """A line naming the zone of the times shown, when it is not the coach's."""
     if str(viewer) == coach.timezone:
@@ -183,9 +179,6 @@ def left(until: datetime, now: datetime) -> str:
     if hours:
         return _("{h} h {m} min").format(h=hours, m=minutes)
     return _("{m} min").format(m=minutes)
-
-
-DECLINE_PRESETS = ("busy", "topic", "other_coach")
 
 
 def decline_preset(number: int) -> str:

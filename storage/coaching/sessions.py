@@ -396,6 +396,15 @@ async def propose(
     return booked
 
 
+async def with_coach(
+    session: AsyncSession, session_id: int | None
+) -> tuple[CoachingSession, Coach] | None:
+    """A session and its coach, if both still exist (for what the bot sends about it)."""
+    booked = await session.get(CoachingSession, session_id) if session_id else None
+    coach = await session.get(Coach, booked.coach_id) if booked is not None else None
+    return (booked, coach) if booked is not None and coach is not None else None
+
+
 async def own_session(session: AsyncSession, session_id: int, user_id: int) -> CoachingSession:
     """The entrepreneur's own session (buttons can be forged: ownership is checked here)."""
     booked = await session.get(CoachingSession, session_id)
