@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import insert
@@ -79,20 +80,19 @@ async def listed(
 
 
 async def availability(session: AsyncSession, coach: Coach) -> Availability:
-    windows = await session.scalars(
-        select(CoachWindow).where(CoachWindow.coach_id == coach.user_id)
-    )
+    """The coach's windows and blocked days, read in one statement."""
     weekly: dict[int, list[Window]] = {}
     extra: dict[date, list[Window]] = {}
-    for row in windows:
-        window = Window(row.start_minute, row.end_minute)
-        if row.day is not None:
-            extra.setdefault(row.day, []).append(window)
-        elif row.weekday is not None:
-            weekly.setdefault(row.weekday, []).append(window)
-    blocked = await session.scalars(
-        select(CoachBlockedDay.day).where(CoachBlockedDay.coach_id == coach.user_id)
-    )
+    blocked: set[date] = set()
+    for weekday, day, start, end in await session.execute(
+        _availability_statement(), {"coach": coach.user_id}
+    ):
+        if start is None:
+            blocked.add(day)
+        elif day is not None:
+            extra.setdefault(day, []).append(Window(start, end))
+        elif weekday is not None:
+            weekly.setdefault(weekday, []).append(Window(start, end))
     return Availability(
         zone=ZoneInfo(coach.timezone),
         country=coach.country,
@@ -105,6 +105,19 @@ async def availability(session: AsyncSession, coach: Coach) -> Availability:
         extra={day: tuple(sorted(w, key=lambda x: x.start)) for day, w in extra.items()},
         blocked=frozenset(blocked),
     )
+
+
+@lru_cache(maxsize=1)
+def _availability_statement() -> Any:
+    """Built once (read on every screen of free times); a blocked day is a row with no
+    minutes."""
+    windows = select(
+        CoachWindow.weekday, CoachWindow.day, CoachWindow.start_minute, CoachWindow.end_minute
+    ).where(CoachWindow.coach_id == bindparam("coach"))
+    days_off = select(null(), CoachBlockedDay.day, null(), null()).where(
+        CoachBlockedDay.coach_id == bindparam("coach")
+    )
+    return union_all(windows, days_off)
 
 
 async def sync_coaches(session: AsyncSession, seeds: Iterable[Any], places: Places) -> None:

@@ -9,10 +9,12 @@ buffer cover is held (`storage.coaching.tables.CoachCell`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from storage.coaching.tables import CELL_SECONDS
@@ -46,7 +48,10 @@ class Availability:
         extra = self.extra.get(day, ())
         if is_holiday(self.country, day):
             return extra
-        return tuple(sorted((*self.weekly.get(day.weekday(), ()), *extra), key=lambda w: w.start))
+        weekly = self.weekly.get(day.weekday(), ())
+        if not extra:
+            return weekly
+        return tuple(sorted((*weekly, *extra), key=lambda w: w.start))
 
     def days(self, now: datetime) -> list[date]:
         """Today and the days up to the horizon, in the coach's zone."""
@@ -75,23 +80,36 @@ def local_day(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def candidates(availability: Availability, day: date) -> list[int]:
-    """Every slot start a day's windows give, free or not, as UTC epoch seconds. Within a
-    window the slots are a fixed step apart in UTC too, unless the clocks change inside it
-    (then each is placed by the local clock)."""
-    step = availability.session_minutes + availability.buffer_minutes
-    zone = availability.zone
+def candidates(availability: Availability, day: date) -> tuple[tuple[int, datetime], ...]:
+    """Every slot start a day's windows give, free or not, as UTC epoch seconds and as the
+    moment itself."""
+    return _day_slots(
+        day,
+        availability.windows_on(day),
+        availability.zone,
+        availability.session_minutes,
+        availability.session_minutes + availability.buffer_minutes,
+    )
+
+
+@lru_cache(maxsize=8192)
+def _day_slots(
+    day: date, windows: tuple[Window, ...], zone: ZoneInfo, minutes: int, step: int
+) -> tuple[tuple[int, datetime], ...]:
+    """Within a window the slots are a fixed step apart in UTC too, unless the clocks change
+    inside it (then each is placed by the local clock). Kept: every screen of free times asks
+    for the same days of the same coaches again."""
     starts: list[int] = []
-    for window in availability.windows_on(day):
-        count = (window.end - window.start - availability.session_minutes) // step + 1
+    for window in windows:
+        count = (window.end - window.start - minutes) // step + 1
         if count <= 0:
             continue
         first = _epoch(day, window.start, zone)
         if _epoch(day, window.end, zone) - first == (window.end - window.start) * 60:
-            starts.extend(first + n * step * 60 for n in range(count))
+            starts.extend(range(first, first + count * step * 60, step * 60))
         else:  # a clock change inside the window
             starts.extend(_epoch(day, window.start + n * step, zone) for n in range(count))
-    return starts
+    return tuple((start, datetime.fromtimestamp(start, UTC)) for start in starts)
 
 
 def _epoch(day: date, minute: int, zone: ZoneInfo) -> int:
@@ -101,32 +119,45 @@ def _epoch(day: date, minute: int, zone: ZoneInfo) -> int:
     return int(moment.timestamp())
 
 
+@lru_cache(maxsize=4096)
+def _local_day_bounds(day: date, zone: ZoneInfo) -> tuple[int, int]:
+    return _epoch(day, 0, zone), _epoch(day, 24 * 60, zone)
+
+
 def free_slots(
     availability: Availability,
     now: datetime,
-    busy: Iterable[int],
-    sessions_per_day: Mapping[date, int],
+    held: Iterable[tuple[int, int]],
+    session_starts: Iterable[int],
     days: Iterable[date] | None = None,
 ) -> list[datetime]:
     """The free slot starts (UTC, in order) on `days` (default: up to the horizon).
 
-    `busy`: the coach's held cells; `sessions_per_day`: live sessions by local day."""
-    held = busy if isinstance(busy, set) else set(busy)
+    `held`: the coach's held time as cell ranges (first, end); `session_starts`: the first
+    cell of each live session, which count against the coach's maximum per local day."""
     earliest = int((now + availability.notice).timestamp())
     horizon = availability.days(now)
     first_day, last_day = horizon[0], horizon[-1]
     span = availability.session_minutes * 60 // CELL_SECONDS
     span += availability.buffer_minutes * 60 // CELL_SECONDS
+    # A slot starting in cell c covers c .. c+span-1: it overlaps a held range [a, b) when
+    # a-span < c < b, so those are the starts taken.
+    taken = set(chain.from_iterable(range(first - span + 1, end) for first, end in held))
+    starts = sorted(cell * CELL_SECONDS for cell in session_starts)
+    zone, most = availability.zone, availability.max_per_day
     free: list[datetime] = []
     for day in days if days is not None else horizon:
         if not first_day <= day <= last_day:
             continue
-        if sessions_per_day.get(day, 0) >= availability.max_per_day:
+        if len(starts) >= most and most <= _count_between(starts, *_local_day_bounds(day, zone)):
             continue
-        for start in candidates(availability, day):
-            if start < earliest:
-                continue
-            first = start // CELL_SECONDS
-            if held.isdisjoint(range(first, first + span)):
-                free.append(datetime.fromtimestamp(start, UTC))
+        free.extend(
+            moment
+            for start, moment in candidates(availability, day)
+            if start >= earliest and start // CELL_SECONDS not in taken
+        )
     return free
+
+
+def _count_between(ordered: list[int], since: int, until: int) -> int:
+    return bisect_left(ordered, until) - bisect_left(ordered, since)
