@@ -413,6 +413,10 @@ async def confirm(
         await refuse_stale(query)
         return
     now = wall_clock()
+    # Held here for the whole press: the session keeps loaded rows only while they are used,
+    # and the request and the summary read the same coach.
+    coach = await coaches.get(session, callback_data.coach)
+    limits = coaching.limits_of(coach, places) if coach is not None else coaching.Limits()
     try:
         booked = await coaching.request(
             session,
@@ -422,10 +426,9 @@ async def confirm(
             topic,
             MODES[callback_data.mode],
             now,
-            await _limits(session, places, callback_data.coach),
+            limits,
         )
     except Refused as refused:
-        coach = await coaches.get(session, callback_data.coach)
         await query.answer(refusal_text(refused), show_alert=True)
         if (
             coach is not None
@@ -436,8 +439,7 @@ async def confirm(
         return
     notices.requested(session, booked, now)
     await state.clear()
-    coach = await coaches.get(session, booked.coach_id)
-    assert coach is not None
+    assert coach is not None  # the request found it
     text, markup = await screens.for_user(session, booked, coach, places, now)
     await query.answer(_("Request sent."))
     text = (
@@ -449,11 +451,6 @@ async def confirm(
         + text
     )
     await edit_or_send(query, text, markup)
-
-
-async def _limits(session: AsyncSession, places: Places, coach_id: int) -> coaching.Limits:
-    coach = await coaches.get(session, coach_id)
-    return coaching.limits_of(coach, places) if coach is not None else coaching.Limits()
 
 
 def create_router() -> Router:

@@ -14,9 +14,21 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.coaching import slots
 from storage.coaching.coaches import active_coach, availability, modes_of
@@ -60,18 +72,40 @@ def limits_of(coach: Coach, places: Places) -> Limits:
 # --- free time ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A coach's held time as cell ranges, the first cell of each live session, and, when
+    asked for a person, that person's pending or upcoming sessions with the coach and in all."""
+
+    spans: list[tuple[int, int]]
+    starts: list[int]
+    with_coach: int = 0
+    in_all: int = 0
+
+
 async def held_time(
-    session: AsyncSession, coach_id: int, since: datetime, until: datetime, *, besides: int = 0
-) -> tuple[list[tuple[int, int]], list[int]]:
-    """The coach's held time between two moments as cell ranges, and the first cell of each
-    live session there (not those of session `besides`): a session holds its time and buffer,
-    and while a change of time waits for an answer, the asked-for time as well.
+    session: AsyncSession,
+    coach_id: int,
+    since: datetime,
+    until: datetime,
+    *,
+    besides: int = 0,
+    person: tuple[int, datetime] | None = None,
+) -> Held:
+    """The coach's held time between two moments (not that of session `besides`): a session
+    holds its time and buffer, and while a change of time waits for an answer, the asked-for
+    time as well. With `person` (id, now), that person's counts come in the same statement.
 
     The ranges come back aggregated in one row (`from,to,from,to,…`, and how many sessions
     wait for a move): a busy coach has hundreds of sessions in the horizon, and one row reads
     far faster than hundreds."""
-    params = {"coach": coach_id, "first": cell_of(since), "last": cell_of(until) + 1}
-    packed, moving = (await session.execute(_held_statement(), params | {"besides": besides})).one()
+    params: dict[str, Any] = {
+        "coach": coach_id, "first": cell_of(since), "last": cell_of(until) + 1, "besides": besides,
+    }  # fmt: skip
+    if person is not None:
+        params |= {"user": person[0], "now": person[1]}
+    row = (await session.execute(_held_statement(person is not None), params)).one()
+    packed, moving = row[0], row[1]
     bounds = list(map(int, packed.split(","))) if packed else []
     starts = bounds[0::2]
     spans = list(zip(starts, bounds[1::2], strict=True))
@@ -89,17 +123,31 @@ async def held_time(
         for held_from, held_to, move_starts_at in rows:
             moved = cell_of(move_starts_at)
             spans.append((moved, moved + held_to - held_from))
-    return spans, starts
+    counts = (int(row[2] or 0), int(row[3] or 0)) if person is not None else (0, 0)
+    return Held(spans, starts, *counts)
 
 
-@lru_cache(maxsize=1)
-def _held_statement() -> Any:
-    """Built once: this is read on every screen of free times, and building and keying a
-    statement this size costs more than running it."""
+@lru_cache(maxsize=2)
+def _held_statement(counting: bool) -> Any:
+    """Built once: this is read on every screen of free times and every request, and
+    building and keying a statement this size costs more than running it."""
     row = CoachingSession
     moving = row.move_starts_at.is_not(None)
     pair = cast(row.held_from, String).concat(",").concat(cast(row.held_to, String))
-    return select(func.aggregate_strings(pair, ","), func.count(row.move_starts_at)).where(
+    columns = [func.aggregate_strings(pair, ","), func.count(row.move_starts_at)]
+    if counting:
+        theirs = aliased(CoachingSession)
+        upcoming = (
+            theirs.user_id == bindparam("user"),
+            theirs.status.in_(LIVE),
+            theirs.ends_at > bindparam("now", type_=theirs.ends_at.type),
+        )
+        count = select(func.count()).correlate(None)
+        columns += [
+            count.where(*upcoming, theirs.coach_id == bindparam("coach")).scalar_subquery(),
+            count.where(*upcoming).scalar_subquery(),
+        ]
+    return select(*columns).where(
         row.coach_id == bindparam("coach"),
         row.status.in_(LIVE),
         row.id != bindparam("besides"),
@@ -107,38 +155,52 @@ def _held_statement() -> Any:
     )
 
 
+def _around(days: Sequence[date]) -> tuple[datetime, datetime]:
+    """From the day before the first to two days after the last, in UTC: what sessions on
+    these local days (in any zone) and their buffers can touch."""
+    since = datetime.combine(days[0] - timedelta(days=1), datetime.min.time(), UTC)
+    until = datetime.combine(days[-1] + timedelta(days=2), datetime.min.time(), UTC)
+    return since, until
+
+
 async def free_slots(
     session: AsyncSession,
     coach: Coach,
     now: datetime,
     *,
-    available: Availability | None = None,
     days: Sequence[date] | None = None,
     besides: int = 0,
 ) -> list[datetime]:
     """The coach's free slot starts (UTC, in order), up to the horizon or on `days`; the
     time of session `besides` counts as free (it is the one being moved)."""
-    available = available or await availability(session, coach)
+    available = await availability(session, coach)
     span = available.days(now) if days is None else sorted(days)
     if not span:
         return []
-    since = datetime.combine(span[0] - timedelta(days=1), datetime.min.time(), UTC)
-    until = datetime.combine(span[-1] + timedelta(days=2), datetime.min.time(), UTC)
-    held, starts = await held_time(session, coach.user_id, since, until, besides=besides)
-    return slots.free_slots(available, now, held, starts, span)
+    held = await held_time(session, coach.user_id, *_around(span), besides=besides)
+    return slots.free_slots(available, now, held.spans, held.starts, span)
 
 
 async def _check_slot(
-    session: AsyncSession, coach: Coach, starts_at: datetime, now: datetime, *, besides: int = 0
-) -> Availability:
-    """Refused (NO_SLOT) unless `starts_at` is one of the coach's free slots now."""
+    session: AsyncSession,
+    coach: Coach,
+    starts_at: datetime,
+    now: datetime,
+    *,
+    besides: int = 0,
+    person: int | None = None,
+) -> tuple[Availability, Held]:
+    """Refused (NO_SLOT) unless `starts_at` is one of the coach's free slots now; with
+    `person`, the held time carries that person's counts."""
     available = await availability(session, coach)
     day = local_day(starts_at, available.zone)
-    if starts_at not in await free_slots(
-        session, coach, now, available=available, days=[day], besides=besides
-    ):
+    held = await held_time(
+        session, coach.user_id, *_around([day]), besides=besides,
+        person=(person, now) if person is not None else None,
+    )  # fmt: skip
+    if starts_at not in slots.free_slots(available, now, held.spans, held.starts, [day]):
         raise Refused(Reason.NO_SLOT)
-    return available
+    return available, held
 
 
 # --- the cells ------------------------------------------------------------------------------
@@ -235,23 +297,6 @@ def clean_topic(text: str) -> str:
     return " ".join(text.split()) if "\n" not in text else text.strip()
 
 
-async def count_upcoming(
-    session: AsyncSession, user_id: int, now: datetime, coach_id: int
-) -> tuple[int, int]:
-    """The person's pending or upcoming sessions with the coach, and in all."""
-    with_coach = func.sum(case((CoachingSession.coach_id == coach_id, 1), else_=0))
-    row = (
-        await session.execute(
-            select(with_coach, func.count()).where(
-                CoachingSession.user_id == user_id,
-                CoachingSession.status.in_(LIVE),
-                CoachingSession.ends_at > now,
-            )
-        )
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
-
-
 async def request(
     session: AsyncSession,
     coach_id: int,
@@ -271,14 +316,13 @@ async def request(
         raise Refused(Reason.SELF)
     if mode not in modes_of(coach):
         raise Refused(Reason.NO_SLOT)
-    available = await _check_slot(session, coach, starts_at, now)
-    with_coach, in_all = await count_upcoming(session, user_id, now, coach_id)
-    if with_coach >= limits.per_coach:
+    available, held = await _check_slot(session, coach, starts_at, now, person=user_id)
+    if held.with_coach >= limits.per_coach:
         raise Refused(Reason.LIMIT_COACH, limit=limits.per_coach)
-    if in_all >= limits.total:
+    if held.in_all >= limits.total:
         raise Refused(Reason.LIMIT_TOTAL, limit=limits.total)
     ends_at = starts_at + timedelta(minutes=coach.session_minutes)
-    booked = CoachingSession(
+    values = dict(
         coach_id=coach_id,
         user_id=user_id,
         starts_at=starts_at,
@@ -293,8 +337,11 @@ async def request(
         created_at=now,
         updated_at=now,
     )
-    session.add(booked)
-    await session.flush()
+    # One INSERT … RETURNING: the unit-of-work flush of a new object costs more than the
+    # statement.
+    booked = (
+        await session.scalars(insert(CoachingSession).returning(CoachingSession), [values])
+    ).one()
     if not await _claim(session, _rows(coach, user_id, booked.id, starts_at), booked.id):
         await session.delete(booked)
         await session.flush()
@@ -390,7 +437,7 @@ async def propose(
     coach, booked = await coach_request(session, session_id, coach_user_id)
     if booked.status != Status.PENDING:
         raise Refused(Reason.ANSWERED)
-    available = await _check_slot(session, coach, starts_at, now, besides=booked.id)
+    available, _held = await _check_slot(session, coach, starts_at, now, besides=booked.id)
     await _hold_more(session, coach, booked, starts_at, move=False)
     await _change(
         session, booked, [Status.PENDING], now,
@@ -507,7 +554,7 @@ async def request_move(
         raise Refused(Reason.RETIRED)
     if starts_at == booked.starts_at:
         raise Refused(Reason.NO_SLOT)
-    available = await _check_slot(session, coach, starts_at, now, besides=booked.id)
+    available, _held = await _check_slot(session, coach, starts_at, now, besides=booked.id)
     await _hold_more(session, coach, booked, starts_at, move=True)
     deadline = min(now + ANSWER_WITHIN, starts_at - available.notice, booked.starts_at)
     result = await session.execute(
