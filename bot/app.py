@@ -38,10 +38,12 @@ from bot.outgoing import guard
 from bot.retry import RetryMiddleware
 from bot.settings import ConfigError, Settings, prepare_database_folder
 from content.coaches import load_coaches
+from content.events import load_events
 from content.knowledge import KB_DIR
 from content.library import Library
 from content.places import PLACES_FILE, load_places
 from handlers import get_routers
+from handlers.events import notices as event_notices
 from scheduler.delivery import Delivery, rate_storage
 from scheduler.messages import bounces, renderers
 from storage import migrate
@@ -50,6 +52,7 @@ from storage.coaching import coaches as coaches_store
 from storage.desks import places as places_store
 from storage.desks.places import Places
 from storage.engine import SessionFactory, create_engine, create_session_factory, unit_of_work
+from storage.events import seed as events_seed
 from storage.fsm import SQLStorage
 from storage.outbox import Doorbell
 from storage.users import Directory, sync_admins
@@ -94,6 +97,13 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         if settings.coaches_file
         else ()
     )
+    event_seeds = (
+        await asyncio.to_thread(
+            load_events, settings.events_file, seeds, None, settings.default_locale
+        )
+        if settings.events_file
+        else ()
+    )
     prepare_database_folder(settings)
     try:
         engine = create_engine(settings.database_url, **_pool_sizes(settings))
@@ -117,6 +127,8 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         await places_store.sync_places(session, seeds)
         places = await places_store.load_places(session)
         await coaches_store.sync_coaches(session, coach_seeds, places)
+        synced = await events_seed.sync_events(session, event_seeds, places, utcnow())
+        await event_notices.after_sync(session, synced, utcnow())
         await sync_admins(session, settings.admin_ids)
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)

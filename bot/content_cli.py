@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from content.coaches import COACHES_FILE, load_coaches
+from content.events import EVENTS_FILE, load_events
 from content.knowledge import KB_DIR
 from content.library import open_shelf
 from content.loader import ContentError, Problem, load
@@ -26,9 +27,10 @@ def check(
     places: Path | None = None,
     *,
     coaches: Path | None = None,
+    events: Path | None = None,
     strict: bool = False,
 ) -> int:
-    """Validate a knowledge base, the places seed and the coaches seed; every problem as
+    """Validate a knowledge base and the places, coaches and events seeds; every problem as
     `file:line: message`. Warnings (placeholders to fill in, titles a button cuts off) fail
     only when `strict`."""
     problems: list[Problem] = []
@@ -61,6 +63,14 @@ def check(
     else:  # (coaches meet at places: checked once the places are right)
         if sample is not None:
             print(f"{coaches}: {len(sample)} coaches: OK", file=out)
+    events = events or EVENTS_FILE
+    try:
+        listed = load_events(events, seeds, warnings) if seeds else None
+    except ContentError as error:
+        problems += error.problems
+    else:
+        if listed is not None:
+            print(f"{events}: {len(listed)} events: OK", file=out)
     for warning in warnings:
         print(f"{warning} (warning)", file=err)
     for problem in problems:

@@ -22,6 +22,7 @@ from bot.sandbox.server import SandboxServer
 from bot.service import delivering
 from bot.settings import Settings
 from content.coaches import COACHES_FILE
+from content.events import EVENTS_FILE
 from content.library import Library
 from scheduler.coaching import expire_coaching
 from scheduler.desks import expire_desk_offers, release_no_shows
@@ -148,6 +149,7 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
                 "throttle_burst": 1000,
                 # the sample coaches, unless the demo is pointed at other ones
                 "coaches_file": settings.coaches_file or COACHES_FILE,
+                "events_file": settings.events_file or EVENTS_FILE,
             }
         )
         clock = DemoClock()

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     places_file: Path | None = None
     coaches_file: Path | None = None
+    events_file: Path | None = None
     throttle_rate: float = Field(default=3.0, gt=0, description="messages per second per user")
     send_rate: float = Field(
         default=25.0, gt=0, le=1000, description="messages per second the bot sends on its own"

@@ -12,7 +12,9 @@ from content.text import LANGUAGES
 KB_DIR = Path(__file__).with_name("kb")
 # The bot flows an answer may open with a button: only flows that exist (a button never
 # leads to "coming soon").
-ACTIONS = ("book_desk", "book_coach", "my_bookings", "settings_language", "settings_reminders")
+ACTIONS = (
+    "book_desk", "book_coach", "events", "my_bookings", "settings_language", "settings_reminders",
+)  # fmt: skip
 CATEGORY_ORDER = ("program", "oasis", "coaching", "events", "training", "startup", "bot")
 
 

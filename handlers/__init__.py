@@ -5,12 +5,14 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
-    from handlers import bookings, fallback, menu, settings, start
+    from handlers import bookings, fallback, settings, start
     from handlers.coaching import afterwards, answers, editor, panel
     from handlers.coaching import browse as coaching_browse
     from handlers.coaching import sessions as coaching_sessions
     from handlers.coaching import staff as coaching_staff
     from handlers.desks import choice, closures, flow, staff
+    from handlers.events import browse as events_browse
+    from handlers.events import staff as events_staff
     from handlers.faq import browse, questions
     from handlers.faq import staff as faq_staff
 
@@ -20,6 +22,7 @@ def get_routers() -> list[Router]:
         settings.create_router(),
         faq_staff.create_router(),
         staff.create_router(),
+        events_staff.create_router(),
         closures.create_router(),
         flow.create_router(),
         choice.create_router(),
@@ -29,9 +32,9 @@ def get_routers() -> list[Router]:
         panel.create_router(),
         editor.create_router(),
         afterwards.create_router(),
+        events_browse.create_router(),
         bookings.create_router(),
         browse.create_router(),
-        menu.create_router(),
         questions.create_router(),
         fallback.create_router(),
     ]

@@ -1,5 +1,5 @@
 """My bookings: upcoming desks with Cancel, Add to calendar and I'm here, offers, places in
-line, and coaching sessions (each opens its own screen)."""
+line, coaching sessions and events (each opens its own screen)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from handlers.desks.texts import (
     period_times,
     refusal_text,
 )
+from handlers.events import screens as event_screens
+from handlers.events.callbacks import EventAction, EventCB
 from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send
 from storage import coaching, desks
@@ -35,6 +37,9 @@ from storage.base import WallClock
 from storage.desks import DeskBooking, Reason, Refused, Status, checkin, waitlist
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places
+from storage.events import listing as event_listing
+from storage.events import seats as event_seats
+from storage.events.tables import Seat
 from storage.users import Person
 
 MAX_LISTED = 10
@@ -69,9 +74,10 @@ async def _list(
         and not place.started(entry.day, Period(entry.period), now)
     ]
     sessions = await coaching.upcoming(session, person.id, now)
+    registrations = await event_listing.mine(session, person.id, now)
     lines = [_("<b>My bookings</b>")]
     rows: list[list[InlineKeyboardButton]] = []
-    if not bookings and not entries and not sessions:
+    if not bookings and not entries and not sessions and not registrations:
         lines.append(_("You have no upcoming bookings."))
     for number, booking in enumerate(bookings[:MAX_LISTED], 1):
         place = places.get(booking.location_id)
@@ -146,6 +152,22 @@ async def _list(
     if sessions:
         lines.append("\n" + _("<b>Coaching sessions</b>"))
         lines += await coaching_lines(session, places, sessions, rows)
+    if registrations:
+        lines.append("\n" + _("<b>Events</b>"))
+    for registration, event in registrations[:MAX_LISTED]:
+        line = event_screens.short_line(event, registration.status)
+        if registration.status == Seat.WAITING:
+            place = await event_seats.place_in_line(session, registration)
+            line += " · " + _("number {position} in line").format(position=place)
+        lines.append(line)
+        rows.append(
+            [
+                kb.button(
+                    event_screens.plain_title(event)[:60],
+                    EventCB(action=EventAction.CARD, id=event.id),
+                )
+            ]
+        )
     rows.append([kb.button(_("Book a desk"), MenuCB(action=MenuAction.DESK)), kb.home_button()])
     text = "\n".join(lines)
     await edit_or_send(query, text, InlineKeyboardMarkup(inline_keyboard=rows))

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.coaching import notices as coaching_notices
 from handlers.desks import notices
 from handlers.desks.texts import clock
+from handlers.events import notices as event_notices
 from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.keyboards import button, home_button
 from handlers.ui.screens import edit_or_send, refuse_stale
@@ -40,6 +41,7 @@ NO_QUIET = len(QUIET_CHOICES)
 class ReminderAction(StrEnum):
     DESKS = "d"  # turn desk reminders on or off
     COACHING = "c"  # turn coaching reminders on or off
+    EVENTS = "e"  # turn event reminders on or off
     QUIET = "q"  # choose quiet hours (`choice` is an index of QUIET_CHOICES, or NO_QUIET)
 
 
@@ -72,7 +74,11 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
     sessions = _(
         "🔔 Coaching: reminders 24 hours and 1 hour before each session — {state}."
     ).format(state=_("on") if coaching_on else _("off"))
-    text = "\n".join((_("<b>Reminders</b>"), "", desks, sessions, quiet, "", check_in))
+    events_on = wanted.wants(Kind.EVENTS)
+    events = _("🔔 Events: reminders 24 hours and 1 hour before each event — {state}.").format(
+        state=_("on") if events_on else _("off")
+    )
+    text = "\n".join((_("<b>Reminders</b>"), "", desks, sessions, events, quiet, "", check_in))
     toggle = _("🔕 Turn desk reminders off") if desks_on else _("🔔 Turn desk reminders on")
     rows = [[button(toggle, ReminderCB(action=ReminderAction.DESKS, choice=int(not desks_on)))]]
     toggle = (
@@ -80,6 +86,9 @@ def _screen(wanted: Preferences) -> tuple[str, InlineKeyboardMarkup]:
     )
     choice = int(not coaching_on)
     rows.append([button(toggle, ReminderCB(action=ReminderAction.COACHING, choice=choice))])
+    toggle = _("🔕 Turn event reminders off") if events_on else _("🔔 Turn event reminders on")
+    choice = int(not events_on)
+    rows.append([button(toggle, ReminderCB(action=ReminderAction.EVENTS, choice=choice))])
     choices = [*QUIET_CHOICES, None]
     quiet_row = []
     for index, hours in enumerate(choices):
@@ -109,7 +118,11 @@ async def change(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    kinds = {ReminderAction.DESKS: Kind.DESKS, ReminderAction.COACHING: Kind.COACHING}
+    kinds = {
+        ReminderAction.DESKS: Kind.DESKS,
+        ReminderAction.COACHING: Kind.COACHING,
+        ReminderAction.EVENTS: Kind.EVENTS,
+    }
     if (kind := kinds.get(callback_data.action)) is not None:
         if callback_data.choice not in (0, 1):
             await refuse_stale(query)
@@ -120,6 +133,7 @@ async def change(
         await reminders.set_quiet(session, person.id, quiet)
     await notices.replan(session, places, person.id, wall_clock())
     await coaching_notices.replan(session, person.id, wall_clock())
+    await event_notices.replan(session, person.id, wall_clock())
     await query.answer(_("Saved."))
     await edit_or_send(query, *_screen(await reminders.preferences(session, person.id)))
 

@@ -15,6 +15,7 @@ def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
     from handlers.coaching import notices as coaching_notices
     from handlers.coaching import staff as coaching_staff
     from handlers.desks import notices
+    from handlers.events import notices as event_notices
     from handlers.faq import staff
 
     del library
@@ -24,6 +25,7 @@ def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
         **coaching_notices.renderers(places),
         **coaching_staff.renderers(),
         **afterwards.renderers(),
+        **event_notices.renderers(places),
     }
 
 

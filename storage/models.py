@@ -12,6 +12,7 @@ from storage.coaching.tables import (
 from storage.desks.places import ClosedDay, DeskRow, Location, ZoneRow
 from storage.desks.tables import DeskBooking, DeskDay, DeskSlot
 from storage.desks.waitlist import WaitlistEntry
+from storage.events.tables import Event, EventPart, Registration
 from storage.faq_log import FaqQuestion
 from storage.fsm import FSMRecord
 from storage.outbox import OutboxMessage
@@ -30,10 +31,13 @@ __all__ = [
     "DeskDay",
     "DeskRow",
     "DeskSlot",
+    "Event",
+    "EventPart",
     "FSMRecord",
     "FaqQuestion",
     "Location",
     "OutboxMessage",
+    "Registration",
     "User",
     "WaitlistEntry",
     "ZoneRow",

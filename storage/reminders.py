@@ -1,6 +1,6 @@
 """A person's reminder settings and when a reminder may reach them.
 
-Each kind of reminder (desks, coaching; events add theirs) can be turned off, and
+Each kind of reminder (desks, coaching, events) can be turned off, and
 quiet hours (22:00–08:00 unless changed, in the zone of what the reminder is about) keep
 reminders away at night: one due then moves to the end of the quiet hours, unless that is too
 late to be useful; then it goes out just before they begin.
@@ -22,9 +22,14 @@ from storage.users import User
 class Kind(StrEnum):
     DESKS = "desks"
     COACHING = "coaching"
+    EVENTS = "events"
 
 
-_COLUMN = {Kind.DESKS: "remind_desks", Kind.COACHING: "remind_coaching"}
+_COLUMN = {
+    Kind.DESKS: "remind_desks",
+    Kind.COACHING: "remind_coaching",
+    Kind.EVENTS: "remind_events",
+}
 
 DEFAULT_QUIET = (time(22, 0), time(8, 0))
 BEFORE_QUIET = timedelta(minutes=1)  # "just before they begin"

@@ -32,6 +32,7 @@ class User(Base):
     # after midnight in the zone of what a reminder is about (both None: no quiet hours).
     remind_desks: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     remind_coaching: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    remind_events: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     quiet_from: Mapped[int | None] = mapped_column(SmallInteger, default=22 * 60)
     quiet_until: Mapped[int | None] = mapped_column(SmallInteger, default=8 * 60)
 

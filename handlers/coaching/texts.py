@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import get_timezone, get_timezone_location
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.desks.texts import clock, day_long, day_short, format_locale, html, locale
 from handlers.ui.keyboards import LANGUAGE_NAMES
 from storage.coaching.coaches import expertise_of, languages_of, modes_of
 from storage.coaching.tables import Coach, CoachingSession, Reason, Refused, Status
-from storage.desks import DeskBooking
+from storage.desks import bookings as desk_bookings
 from storage.desks.places import Places
 
 
@@ -47,12 +46,7 @@ async def viewer_zone(
 ) -> ZoneInfo:
     """The zone an entrepreneur reads times in: that of the Oasis they last booked a desk at,
     else the coach's."""
-    location_id = await session.scalar(
-        select(DeskBooking.location_id)
-        .where(DeskBooking.user_id == user_id)
-        .order_by(DeskBooking.created_at.desc(), DeskBooking.id.desc())
-        .limit(1)
-    )
+    location_id = await desk_bookings.last_location(session, user_id)
     place = places.get(location_id) if location_id is not None else None
     return place.timezone if place is not None else zone_of(coach)
 

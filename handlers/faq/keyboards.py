@@ -16,6 +16,7 @@ PAGE_SIZE = 8
 ACTION_MENU = {
     "book_desk": MenuAction.DESK,
     "book_coach": MenuAction.COACH,
+    "events": MenuAction.EVENTS,
     "my_bookings": MenuAction.BOOKINGS,
     "settings_language": MenuAction.SETTINGS_LANGUAGE,
     "settings_reminders": MenuAction.SETTINGS_REMINDERS,
@@ -31,6 +32,7 @@ def _action_label(action: str) -> str:
     labels = {
         "book_desk": _("Book a desk"),
         "book_coach": _("Book a coach"),
+        "events": _("Events"),
         "my_bookings": _("My bookings"),
         "settings_language": _("Change language"),
         "settings_reminders": _("🔔 Reminders"),

@@ -338,3 +338,14 @@ async def between(session: AsyncSession, first: date, last: date) -> list[DeskBo
         .order_by(DeskBooking.day, DeskBooking.location_id, DeskBooking.starts_at, DeskBooking.id)
     )
     return list(rows)
+
+
+async def last_location(session: AsyncSession, user_id: int) -> int | None:
+    """The location of the person's latest desk booking: where they are, as far as we know."""
+    location_id: int | None = await session.scalar(
+        select(DeskBooking.location_id)
+        .where(DeskBooking.user_id == user_id)
+        .order_by(DeskBooking.created_at.desc(), DeskBooking.id.desc())
+        .limit(1)
+    )
+    return location_id
