@@ -163,7 +163,7 @@ async def _list(
         rows.append(
             [
                 kb.button(
-                    event_screens.plain_title(event)[:60],
+                    event_screens.plain_title(event)[: event_screens.LABEL],
                     EventCB(action=EventAction.CARD, id=event.id),
                 )
             ]

@@ -31,6 +31,7 @@ from storage.events import listing, seats
 from storage.events.tables import Event, EventStatus, Seat
 
 PAGE = 5
+LABEL = 60  # characters of a button a phone shows whole
 
 
 async def viewer_zone(session: AsyncSession, user_id: int, places: Places) -> ZoneInfo | None:
@@ -61,7 +62,8 @@ async def list_screen(
     for event in found.events:
         local = event.starts_at.astimezone(zone_of(event))
         label = f"{day_short(local.date())} · {plain_title(event)}"
-        rows.append([button(label[:60], EventCB(action=EventAction.CARD, id=event.id))])
+        label = label if len(label) <= LABEL else label[: LABEL - 1].rstrip() + "…"
+        rows.append([button(label, EventCB(action=EventAction.CARD, id=event.id))])
     pages = (found.total + PAGE - 1) // PAGE
     nav = []
     if page > 0:

@@ -1,4 +1,5 @@
-"""Staff tools for events, in a private chat only: `/event_report ID` (registered, waitlist,
+"""Staff tools for events, in a private chat only: `/event_report` (the upcoming events with
+their numbers), `/event_report ID` (registered, waitlist,
 attended, with the list as CSV), the attendance list with a tap per person, and cancelling an
 event (every registered person and everyone in line is told)."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.spreadsheet import safe_cell
 from handlers.desks.staff import person_name, staff_only
+from handlers.desks.texts import day_short
 from handlers.events import notices
 from handlers.events.callbacks import EventStaffCB, StaffAction
 from handlers.events.texts import refusal_text, span, title, zone_of
@@ -29,6 +32,7 @@ from storage.events.tables import Event, EventStatus, Reason, Refused, Registrat
 from storage.users import Person, User, users_by_id
 
 PAGE = 10
+LISTED = 30
 CSV_COLUMNS = ("event_id", "user_id", "first_name", "username", "status", "attended", "since_utc")
 
 
@@ -44,6 +48,9 @@ async def report(
         await message.answer(refusal)
         return
     raw = (command.args or "").strip()
+    if not raw:
+        await message.answer(await _upcoming(session, wall_clock()))
+        return
     if not raw.isdigit() or not 0 < int(raw) < 2**31:
         await message.answer(_("Write the event's number: /event_report 12"))
         return
@@ -60,6 +67,20 @@ async def report(
         await bot.send_document(
             message.chat.id, BufferedInputFile(data, filename=f"event-{event.id}.csv")
         )
+
+
+async def _upcoming(session: AsyncSession, now: datetime) -> str:
+    """The upcoming events with their numbers, for /event_report N."""
+    found = await listing.upcoming(session, now, limit=LISTED)
+    lines = [_("<b>Upcoming events</b> (a report: /event_report NUMBER)")]
+    for event in found.events:
+        local = event.starts_at.astimezone(zone_of(event))
+        lines.append(f"{event.id} · {day_short(local.date())} · {title(event)}")
+    if not found.events:
+        lines.append(_("No upcoming events."))
+    elif found.total > LISTED:
+        lines.append(_("…and {count} more.").format(count=found.total - LISTED))
+    return "\n".join(lines)
 
 
 async def _report(session: AsyncSession, event: Event) -> tuple[str, InlineKeyboardMarkup]:
