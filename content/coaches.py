@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from content.loader import ContentError, Problem, _Located
 from content.places import SEED_DIR, WEEKDAYS, PlaceSeed, _as_date, _is_timezone, _period, _Reader
-from content.places import _SeedLoader as SeedLoader
 from content.text import LANGUAGES
 
 COACHES_FILE = SEED_DIR / "coaches.yaml"
@@ -92,20 +89,8 @@ class _CoachReader(_Reader):
         self.places = places
 
     def read_coaches(self) -> tuple[CoachSeed, ...]:
-        try:
-            document = yaml.load(self.path.read_text(encoding="utf-8"), Loader=SeedLoader)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problem(0, f"cannot read the file: {exc}")
+        if (document := self.document("coaches")) is None:
             return ()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            reason = getattr(exc, "problem", None) or str(exc)
-            self.problem(mark.line + 1 if mark else 0, f"not valid YAML: {reason}")
-            return ()
-        if not isinstance(document, _Located):
-            self.problem(1, "expected a mapping with a list of coaches: {coaches: [...]}")
-            return ()
-        self.unknown(document, {"coaches"})
         items = self.items(document, "coaches", "coach")
         if not items:
             self.problem(document.lines.get("coaches", 1), "coaches must list at least one coach")

@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from content.coaches import is_meeting_link
 from content.loader import ContentError, Problem, _Located
 from content.places import KEY, SEED_DIR, PlaceSeed, _is_timezone, _Reader
-from content.places import _SeedLoader as SeedLoader
 from content.text import LANGUAGES
 
 EVENTS_FILE = SEED_DIR / "events.yaml"
@@ -83,20 +80,8 @@ class _EventReader(_Reader):
         self.default = default_language
 
     def read_events(self) -> tuple[EventSeed, ...]:
-        try:
-            document = yaml.load(self.path.read_text(encoding="utf-8"), Loader=SeedLoader)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problem(0, f"cannot read the file: {exc}")
+        if (document := self.document("events")) is None:
             return ()
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            reason = getattr(exc, "problem", None) or str(exc)
-            self.problem(mark.line + 1 if mark else 0, f"not valid YAML: {reason}")
-            return ()
-        if not isinstance(document, _Located):
-            self.problem(1, "expected a mapping with a list of events: {events: [...]}")
-            return ()
-        self.unknown(document, {"events"})
         keys: dict[str, int] = {}
         events = [self.event(raw, keys) for raw in self.items(document, "events", "event")]
         return tuple(event for event in events if event is not None)

@@ -166,21 +166,28 @@ class _Reader:
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
 
-    def read(self) -> tuple[PlaceSeed, ...]:
+    def document(self, top: str) -> _Located | None:
+        """The file as a mapping holding the list `top`, or None with the problem
+        noted (unreadable, not YAML, not such a mapping)."""
         try:
             document = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_SeedLoader)
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(0, f"cannot read the file: {exc}")
-            return ()
+            return None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             reason = getattr(exc, "problem", None) or str(exc)
             self.problem(mark.line + 1 if mark else 0, f"not valid YAML: {reason}")
-            return ()
+            return None
         if not isinstance(document, _Located):
-            self.problem(1, "expected a mapping with a list of places: {places: [...]}")
+            self.problem(1, f"expected a mapping with a list of {top}: {{{top}: [...]}}")
+            return None
+        self.unknown(document, {top})
+        return document
+
+    def read(self) -> tuple[PlaceSeed, ...]:
+        if (document := self.document("places")) is None:
             return ()
-        self.unknown(document, {"places"})
         items = self.items(document, "places", "place")
         seen: dict[str, int] = {}
         places = [self.place(raw, seen) for raw in items]

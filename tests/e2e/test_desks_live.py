@@ -1,5 +1,5 @@
 """End to end over HTTP: a desk booked, added to a calendar, seen by the staff and cancelled,
-and the demo's scripts (a desk, reminders, a coaching session) played through the terminal
+and the demo's scripts (a desk, reminders, a coaching session, events) played through the terminal
 chat."""
 
 from __future__ import annotations
@@ -114,3 +114,18 @@ async def test_the_coaching_demo_books_a_session_and_the_coach_accepts_it(
     assert "bot -> coach: 📨 Tapaamispyyntö" in requested and "first funding round" in requested
     assert "The coach accepted your request." in accepted
     assert "coaching-session-1.ics" in accepted
+
+
+async def test_the_events_demo_registers_waits_gets_the_seat_is_reminded_and_told_of_the_cancel(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = (DEMO_SCRIPT.parent / "events.txt").read_text(encoding="utf-8").splitlines()
+    assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
+    transcript = capsys.readouterr().out
+    waiting, freed = transcript.split("bot (toast): Your registration is cancelled.", 1)
+    assert "Tapahtuma on täynnä: olet jonotuslistalla sijalla 1." in waiting  # Mikko: Finnish
+    assert "bot -> coach: 🎉 Paikka vapautui, ja se on sinun." in freed
+    reminded = freed.split("-- the bot's clock: Wed 2027-01-20 15:00 EET", 1)[1]
+    assert "⏰ Muistutus tapahtumasta" in reminded and "tila: Main hall" in reminded
+    assert "Зарегистрировано: 1 из 1" in reminded  # Olga's report, in Russian
+    assert "❌ Peruttu: Pitchin harjoitus päälavalla" in reminded.split("Да, отменить", 1)[1]
