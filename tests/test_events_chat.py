@@ -128,6 +128,7 @@ async def test_register_waitlist_freed_seat_reminders_and_cancel(
     await admin.send(f"/event_report {ids['talk']}")
     report = reported(admin)
     assert "Registered: 1 of 1; waitlist: 0; attended: 0" in plain(report.text)
+    assert "No text in Russian, Finnish: those readers see another language." in plain(report.text)
     await admin.click("Cancel the event", report)
     await admin.click("Yes, cancel it", admin.recorded.messages[report.message_id])
     assert admin.toasts[-1] == "The event is cancelled; 1 person will be told."
@@ -269,3 +270,24 @@ async def test_staff_mark_attendance_and_export_the_list(
     data = sent[-1].document.data  # type: ignore[union-attr]
     assert data.startswith("\ufeff".encode())
     assert "'=cmd" in data.decode("utf-8")  # a formula-looking name is neutralised
+
+
+async def test_event_reminders_turned_off_in_the_settings_are_not_sent_and_on_again_are(
+    runtime: Runtime, join: Join, wall: Wall, bot: Bot
+) -> None:
+    ids = await add_events(runtime, NOW, sample("quiet", STARTS, capacity=5))
+    anna = await join(ANNA)
+    await anna.press_data(EventCB(action=EventAction.REGISTER, id=ids["quiet"]).pack())
+    await anna.send("/start")
+    await anna.click("Settings")
+    await anna.click("🔔 Reminders")
+    assert "before each event — on" in plain(anna.last.text)
+    await anna.click("🔕 Turn event reminders off")
+    assert "before each event — off" in plain(anna.last.text)
+    wall.now = STARTS - timedelta(hours=24)
+    await deliver(bot)
+    assert not any("reminder of your event" in plain(m.text) for m in anna.messages)
+    await anna.click("🔔 Turn event reminders on")
+    wall.now = STARTS - timedelta(hours=1)
+    await deliver(bot)
+    assert plain(anna.last.text).startswith("⏰ Your event starts in an hour")
