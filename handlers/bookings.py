@@ -30,6 +30,7 @@ from handlers.desks.texts import (
 )
 from handlers.events import screens as event_screens
 from handlers.events.callbacks import EventAction, EventCB
+from handlers.events.texts import plain_title
 from handlers.ui.callbacks import MenuAction, MenuCB
 from handlers.ui.screens import edit_or_send
 from storage import coaching, desks
@@ -163,7 +164,7 @@ async def _list(
         rows.append(
             [
                 kb.button(
-                    event_screens.plain_title(event)[: event_screens.LABEL],
+                    plain_title(event)[: event_screens.LABEL],
                     EventCB(action=EventAction.CARD, id=event.id),
                 )
             ]

@@ -22,18 +22,11 @@ from storage.events import seats
 from storage.events.tables import Event, Seat
 from tests.conftest import FakeClock
 from tests.events_helpers import add_events, sample
+from tests.test_coaching_chat import Wall
 
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # Tuesday, 08:00 in Lappeenranta
 STARTS = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # Thursday 17:00 in Lappeenranta
 ANNA, BORIS, ADMIN = 1001, 1002, 3001
-
-
-class Wall:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from handlers.ui.screens import edit_or_send, refuse_stale
 from storage.base import WallClock
 from storage.desks.places import Places
 from storage.events import listing, seats
-from storage.events.tables import Event, Reason, Refused, Seat
+from storage.events.tables import HOLDING, Event, Reason, Refused, Seat
 from storage.users import Person
 
 LANGS = ("", "en", "ru", "fi")
@@ -112,7 +112,7 @@ async def ask_leave(
 ) -> None:
     event = await session.get(Event, callback_data.id)
     mine = await seats.own(session, callback_data.id, person.id)
-    if event is None or mine is None or mine.status not in (Seat.REGISTERED, Seat.WAITING):
+    if event is None or mine is None or mine.status not in HOLDING:
         await query.answer(refusal_text(Refused(Reason.NOT_REGISTERED)), show_alert=True)
         return
     await query.answer()

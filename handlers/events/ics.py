@@ -13,7 +13,7 @@ from icalendar import Event as Entry
 
 from handlers.desks.ics import UID_DOMAIN
 from handlers.desks.texts import locale
-from handlers.events.texts import zone_of
+from handlers.events.texts import plain_title, zone_of
 from storage.desks.places import Places
 from storage.events.tables import Event, EventPart, EventStatus
 
@@ -33,7 +33,7 @@ def event_calendar(
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     zone = zone_of(event)
-    title = event.titles.get(locale()) or next(iter(event.titles.values()), "")
+    title = plain_title(event)
     place = places.get(event.location_id or 0)
     for part in parts:
         entry = Entry()

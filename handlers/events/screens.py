@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.desks.texts import day_short, html, locale
+from handlers.desks.texts import day_short, html
 from handlers.events.callbacks import EventAction, EventCB
 from handlers.events.texts import (
     KINDS,
@@ -18,6 +18,7 @@ from handlers.events.texts import (
     kind_name,
     language_name,
     opens_line,
+    plain_title,
     seats_line,
     span,
     title,
@@ -28,7 +29,7 @@ from handlers.ui.keyboards import button, home_button
 from storage.desks import bookings as desk_bookings
 from storage.desks.places import Places
 from storage.events import listing, seats
-from storage.events.tables import Event, EventStatus, Seat
+from storage.events.tables import HOLDING, Event, EventStatus, Seat
 
 PAGE = 5
 LABEL = 60  # characters of a button a phone shows whole
@@ -84,11 +85,6 @@ async def list_screen(
     )
     rows.append([home_button()])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def plain_title(event: Event) -> str:
-    """The title in the reader's language (else another), as plain text for a button."""
-    return event.titles.get(locale()) or next(iter(event.titles.values()), "")
 
 
 def kinds_screen(kind: int, lang: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -171,7 +167,7 @@ async def card(
     if not started:
         lines.append(opens_line(event, now))
     open_now = event.opens_at <= now < event.closes_at
-    if status in (Seat.REGISTERED, Seat.WAITING) and not started:
+    if status in HOLDING and not started:
         label = _("Unregister") if status == Seat.REGISTERED else _("Leave the waitlist")
         rows.append([button(label, EventCB(action=EventAction.LEAVE, id=event.id))])
     elif open_now:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from handlers.coaching.texts import zone_name
+from handlers.coaching.texts import when, zone_name
 from handlers.desks.texts import clock, day_long, html, locale
 from storage.desks.places import Places
 from storage.events.tables import Event, EventPart, Reason, Refused
@@ -35,31 +35,30 @@ def zone_of(event: Event) -> ZoneInfo:
     return ZoneInfo(event.timezone)
 
 
-def _text(texts: dict[str, str], default: str) -> tuple[str, bool]:
-    """The text in the reader's language, else the default language's (True: a fallback)."""
-    if text := texts.get(locale()):
-        return text, False
-    if text := texts.get(default):
-        return text, True
-    return next(iter(texts.values()), ""), True
+def _text(texts: dict[str, str], default: str) -> str:
+    """The text in the reader's language, else the default language's, else any."""
+    return texts.get(locale()) or texts.get(default) or next(iter(texts.values()), "")
+
+
+def plain_title(event: Event, default: str = "en") -> str:
+    """The title as plain text (a button, a calendar entry)."""
+    return _text(event.titles, default)
 
 
 def title(event: Event, default: str = "en") -> str:
-    return html(_text(event.titles, default)[0])
+    return html(plain_title(event, default))
 
 
 def description(event: Event, default: str = "en") -> str:
-    return html(_text(event.descriptions, default)[0])
+    return html(_text(event.descriptions, default))
 
 
 def span(part: EventPart | Event, zone: ZoneInfo, viewer: ZoneInfo | None = None) -> str:
     """Thursday, 21 January 2027, 17:00–19:00 (Helsinki), and the reader's clock when their
     zone differs at that moment."""
-    start, end = part.starts_at.astimezone(zone), part.ends_at.astimezone(zone)
-    text = _("{day}, {start}–{end} ({zone})").format(
-        day=day_long(start.date()), start=clock(start.time()), end=clock(end.time()),
-        zone=zone_name(zone),
-    )  # fmt: skip
+    minutes = int((part.ends_at - part.starts_at).total_seconds() // 60)
+    text = when(part.starts_at, zone, minutes)
+    start = part.starts_at.astimezone(zone)
     if viewer is not None and part.starts_at.astimezone(viewer).utcoffset() != start.utcoffset():
         theirs = part.starts_at.astimezone(viewer)
         text += " " + _("= {start} {zone} time").format(

@@ -87,7 +87,7 @@ async def register(session: AsyncSession, event_id: int, user_id: int, now: date
     """A seat if one is free, else a place at the end of the line; refused when registration
     is not open, or the person already holds a seat or a place."""
     event = check_open(await session.get(Event, event_id), now)
-    mine = await _own(session, event.id, user_id)
+    mine = await own(session, event.id, user_id)
     if mine is not None and mine.status in HOLDING:
         raise Refused(Reason.ALREADY)
     if mine is None:
@@ -137,7 +137,7 @@ async def leave(
         raise Refused(Reason.NOT_FOUND)
     if now >= event.starts_at and status == Seat.LEFT:
         raise Refused(Reason.STARTED)
-    mine = await _own(session, event_id, user_id)
+    mine = await own(session, event_id, user_id)
     if mine is None:
         raise Refused(Reason.NOT_REGISTERED)
     for held in HOLDING:
@@ -251,10 +251,6 @@ async def place_in_line(session: AsyncSession, mine: Registration) -> int:
 
 
 async def own(session: AsyncSession, event_id: int, user_id: int) -> Registration | None:
-    return await _own(session, event_id, user_id)
-
-
-async def _own(session: AsyncSession, event_id: int, user_id: int) -> Registration | None:
     return await session.scalar(
         select(Registration)
         .where(Registration.event_id == event_id, Registration.user_id == user_id)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.desks.places import Places
-from storage.events import seats
+from storage.events import listing, seats
 from storage.events.tables import Event, EventPart, EventStatus, Refused, Registration
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def sync_events(
             await session.flush()
             await _write_parts(session, event.id, parts)
             continue
-        old = [(part.starts_at, part.ends_at) for part in await _parts(session, event.id)]
+        old = [(part.starts_at, part.ends_at) for part in await listing.parts(session, event.id)]
         changed = any(getattr(event, name) != value for name, value in values.items())
         if seed.opens_at is not None and event.opens_at != seed.opens_at:
             event.opens_at, changed = seed.opens_at, True
@@ -88,14 +88,6 @@ async def sync_events(
             if event in synced.moved:
                 synced.moved.remove(event)
     return synced
-
-
-async def _parts(session: AsyncSession, event_id: int) -> list[EventPart]:
-    return list(
-        await session.scalars(
-            select(EventPart).where(EventPart.event_id == event_id).order_by(EventPart.position)
-        )
-    )
 
 
 async def _write_parts(
