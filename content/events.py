@@ -3,6 +3,7 @@ its line. Times in the file are local to the event (its location's zone, or `tim
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from content.text import LANGUAGES
 EVENTS_FILE = SEED_DIR / "events.yaml"
 KINDS = ("workshop", "training", "pitching", "networking", "course")
 MAX_TITLE, MAX_DESCRIPTION, MAX_ROOM, MAX_CAPACITY, MAX_PARTS = 120, 1500, 64, 10_000, 20
+MAX_PART = timedelta(hours=12)
 _FIELDS = set(
     "key kind title description language location room online timezone capacity sessions "
     "registration status".split()
@@ -71,6 +73,139 @@ def local_moment(value: Any, zone: ZoneInfo) -> datetime | None:
     aware = moment.replace(tzinfo=zone)
     back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     return aware.astimezone(UTC) if back == moment else None
+
+
+class Invalid(ValueError):
+    """A value staff typed for an event that cannot be taken; `rule` names the check."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+_SEED_RULES = {
+    "course_parts": "a course has two sessions or more",
+    "single_part": "only a course has several sessions",
+    "part_length": "a session ends after it starts, within 12 h",
+    "part_order": "sessions are in time order without overlap",
+}
+_TYPED_SESSION = re.compile(
+    r"(\d{4}-\d{2}-\d{2})\s+(\d{1,2}:\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}:\d{2})"
+)
+
+
+def count_rule(kind: Any, count: int) -> str | None:
+    """What is wrong with an event of `kind` having `count` sessions, if anything."""
+    if kind == "course" and count < 2:
+        return "course_parts"
+    if kind not in (None, "course") and count > 1:
+        return "single_part"
+    return None
+
+
+def part_rule(
+    before: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime
+) -> str | None:
+    """What is wrong with a session from `start` to `end` after the sessions `before`."""
+    if not timedelta(0) < end - start <= MAX_PART:
+        return "part_length"
+    if before and start < before[-1][1]:
+        return "part_order"
+    return None
+
+
+def typed_sessions(
+    text: str, zone: ZoneInfo, kind: str, now: datetime
+) -> tuple[tuple[datetime, datetime], ...]:
+    """Sessions typed one a line as '2027-02-10 14:00-16:00' (local to `zone`), in the future,
+    in order, as many as the kind allows: UTC (start, end) pairs, or Invalid."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines or len(lines) > MAX_PARTS:
+        raise Invalid("sessions_format")
+    typed = []
+    for line in lines:
+        found = _TYPED_SESSION.fullmatch(line)
+        if found is None:
+            raise Invalid("sessions_format")
+        day, start_at, end_at = found.groups()
+        start = local_moment(f"{day} {start_at:0>5}", zone)
+        end = local_moment(f"{day} {end_at:0>5}", zone)
+        if start is None or end is None:
+            raise Invalid("sessions_format")
+        typed.append((start, end))
+    if (rule := count_rule(kind, len(typed))) is not None:
+        raise Invalid(rule)
+    parts: list[tuple[datetime, datetime]] = []
+    for start, end in typed:
+        if start <= now:
+            raise Invalid("sessions_past")
+        if (rule := part_rule(parts, start, end)) is not None:
+            raise Invalid(rule)
+        parts.append((start, end))
+    return tuple(parts)
+
+
+def typed_moment(text: str, zone: ZoneInfo) -> datetime:
+    """'2027-02-10 14:00' local to `zone`, as UTC, or Invalid."""
+    moment = local_moment(" ".join(text.split()), zone)
+    if moment is None:
+        raise Invalid("moment_format")
+    return moment
+
+
+def typed_window(text: str, zone: ZoneInfo, start: datetime) -> tuple[datetime, datetime]:
+    """When registration opens and closes, typed as two moments local to `zone`
+    ('2027-02-01 09:00 2027-02-10 12:00'): it opens before it closes, and closes by `start`."""
+    words = text.split()
+    if len(words) != 4:
+        raise Invalid("window_format")
+    opens = typed_moment(" ".join(words[:2]), zone)
+    closes = typed_moment(" ".join(words[2:]), zone)
+    if (rule := window_rule(opens, closes, start)) is not None:
+        raise Invalid(rule)
+    return opens, closes
+
+
+def window_rule(
+    opens: datetime | None, closes: datetime | None, start: datetime | None
+) -> str | None:
+    if closes and start and closes > start:
+        return "window_after_start"
+    if opens and (closes or start) and opens >= (closes or start):
+        return "window_order"
+    return None
+
+
+def typed_text(text: str, *, longest: int, one_line: bool) -> str:
+    """A title (one line: line breaks become spaces) or a description, within `longest`
+    (the storage removes control characters as it writes)."""
+    value = " ".join(text.split()) if one_line else text.strip()
+    if not value:
+        raise Invalid("text_empty")
+    if len(value) > longest:
+        raise Invalid("title_long" if one_line else "description_long")
+    return value
+
+
+def typed_capacity(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit() or not 0 < int(value) <= MAX_CAPACITY:
+        raise Invalid("capacity")
+    return int(value)
+
+
+def typed_room(text: str) -> str:
+    value = " ".join(text.split())
+    if not 0 < len(value) <= MAX_ROOM:
+        raise Invalid("room")
+    return value
+
+
+def typed_link(text: str) -> str:
+    value = text.strip()
+    if not is_meeting_link(value):
+        raise Invalid("link")
+    return value
 
 
 class _EventReader(_Reader):
@@ -200,11 +335,9 @@ class _EventReader(_Reader):
         if not items or len(items) > MAX_PARTS:
             self.problem(self.line(raw, "sessions"), f"{label}: sessions must list 1..{MAX_PARTS}")
             return ()
-        if kind == "course" and len(items) < 2:
-            self.problem(self.line(raw, "sessions"), f"{label}: a course has two sessions or more")
-        if kind not in (None, "course") and len(items) > 1:
-            self.problem(self.line(raw, "sessions"), f"{label}: only a course has several sessions")
-        parts = []
+        if (rule := count_rule(kind, len(items))) is not None:
+            self.problem(self.line(raw, "sessions"), f"{label}: {_SEED_RULES[rule]}")
+        parts: list[tuple[datetime, datetime]] = []
         for item in items:
             self.unknown(item, {"start", "end"})
             if zone is None:
@@ -214,10 +347,8 @@ class _EventReader(_Reader):
                 self.problem(
                     item.line, f"{label}: a session needs start and end as 'YYYY-MM-DD HH:MM'"
                 )
-            elif not timedelta(0) < end - start <= timedelta(hours=12):
-                self.problem(item.line, f"{label}: a session ends after it starts, within 12 h")
-            elif parts and start < parts[-1][1]:
-                self.problem(item.line, f"{label}: sessions are in time order without overlap")
+            elif (rule := part_rule(parts, start, end)) is not None:
+                self.problem(item.line, f"{label}: {_SEED_RULES[rule]}")
             else:
                 parts.append((start, end))
         return tuple(parts)
@@ -248,9 +379,9 @@ class _EventReader(_Reader):
                 )
             moments.append(moment)
         opens_at, closes_at = moments
-        start = parts[0][0] if parts else None
-        if closes_at and start and closes_at > start:
+        rule = window_rule(opens_at, closes_at, parts[0][0] if parts else None)
+        if rule == "window_after_start":
             self.problem(self.line(value, "closes"), f"{label}: registration closes by the start")
-        if opens_at and (closes_at or start) and opens_at >= (closes_at or start):
+        elif rule == "window_order":
             self.problem(self.line(value, "opens"), f"{label}: registration opens before it closes")
         return opens_at, closes_at

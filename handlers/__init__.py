@@ -11,6 +11,7 @@ def get_routers() -> list[Router]:
     from handlers.coaching import sessions as coaching_sessions
     from handlers.coaching import staff as coaching_staff
     from handlers.desks import choice, closures, flow, staff
+    from handlers.events import admin as events_admin
     from handlers.events import browse as events_browse
     from handlers.events import staff as events_staff
     from handlers.faq import browse, questions
@@ -23,6 +24,7 @@ def get_routers() -> list[Router]:
         faq_staff.create_router(),
         staff.create_router(),
         events_staff.create_router(),
+        events_admin.create_router(),
         closures.create_router(),
         flow.create_router(),
         choice.create_router(),

@@ -327,7 +327,8 @@ async def test_someone_taken_out_of_admin_ids_is_no_longer_an_admin_after_a_rest
         assert len(olga.messages) == seen  # the hand-off reached Ivan only
         assert "From: Mikko (id 1004)" in handoff_of(ivan).text
         refused = ("/occupancy", "/export_bookings 2026-12-01 2026-12-31", "/close_day 2026-12-02",
-                   "/reopen_day 2026-12-02", "/reload_content")  # fmt: skip
+                   "/reopen_day 2026-12-02", "/reload_content", "/events_admin",
+                   "/event_report")  # fmt: skip
         for command in refused:
             await olga.send(command)
             assert olga.last.text == STAFF_ONLY, command
@@ -388,7 +389,7 @@ async def test_staff_tools_in_a_group_answer_by_role_and_show_nothing_personal(
     group = olga.session.chat(GROUP)
     commands = ["/occupancy 2026-12-01", "/export_bookings 2026-12-01 2026-12-31",
                 "/close_day 2026-12-01 flood", "/reopen_day 2026-12-01", "/reload_content",
-                "/occupancy@bot"]  # fmt: skip
+                "/occupancy@bot", "/events_admin", "/event_report 1"]  # fmt: skip
     for client, answer in ((boris, STAFF_ONLY), (olga, PRIVATE_ONLY)):
         for command in commands:
             seen = len(group.messages)

@@ -22,7 +22,7 @@ from handlers.ui.screens import edit_or_send, refuse_stale
 from storage.base import WallClock
 from storage.desks.places import Places
 from storage.events import listing, seats
-from storage.events.tables import HOLDING, Event, Reason, Refused, Seat
+from storage.events.tables import HOLDING, Event, EventStatus, Reason, Refused, Seat
 from storage.users import Person
 
 LANGS = ("", "en", "ru", "fi")
@@ -72,7 +72,7 @@ async def show_card(
     wall_clock: WallClock,
 ) -> None:
     event = await session.get(Event, callback_data.id)
-    if event is None:
+    if event is None or (event.status == EventStatus.DRAFT and not person.is_admin):
         await query.answer(refusal_text(Refused(Reason.NOT_FOUND)), show_alert=True)
         return
     await query.answer()
@@ -168,15 +168,20 @@ async def send_ics(
 ) -> None:
     event = await session.get(Event, callback_data.id)
     mine = await seats.own(session, callback_data.id, person.id)
-    if event is None or mine is None or mine.status != Seat.REGISTERED:
+    status = mine.status if mine is not None else None
+    if event is None or status not in (Seat.REGISTERED, Seat.CANCELLED):
         await query.answer(refusal_text(Refused(Reason.NOT_REGISTERED)), show_alert=True)
         return
     parts = await listing.parts(session, event.id)
     await query.answer()
+    caption = (
+        _("Open the file to remove the event from your calendar.")
+        if event.status == EventStatus.CANCELLED
+        else _("Open the file to add the event to your calendar.")
+    )
     await bot.send_document(
-        person.id, event_file(event, parts, places, wall_clock(), link=True),
-        caption=_("Open the file to add the event to your calendar."),
-    )  # fmt: skip
+        person.id, event_file(event, parts, places, wall_clock(), link=True), caption=caption
+    )
 
 
 async def _refresh(

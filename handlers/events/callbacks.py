@@ -43,3 +43,26 @@ class EventStaffCB(CallbackData, prefix="es"):
     id: RowId = 0
     user: PersonId = 0
     page: PageNumber = 0
+
+
+class AdminAction(StrEnum):
+    MENU = "m"  # drafts and upcoming events
+    NEW = "n"  # a new event, step by step:
+    KIND = "k"  # n: 1 + the kind's place in KINDS
+    LANG = "g"  # lang: the language it is held in
+    PLACE = "p"  # id: a place, 0 online
+    NO_ROOM = "r"
+    ZONE = "z"  # n: the place of the zone in those offered (an online event)
+    OPEN = "o"  # a draft or event, with what can be changed on it
+    TEXTS = "t"  # which text to change
+    EDIT = "e"  # n: the field (admin.FIELDS); lang: the language of a text
+    PUBLISH = "pu"
+    DISCARD = "d"  # a draft: asks first
+    DISCARD_YES = "dy"
+
+
+class EventAdminCB(CallbackData, prefix="ea"):
+    action: AdminAction
+    id: RowId = 0
+    n: Annotated[int, Field(ge=0, le=20)] = 0
+    lang: str = ""

@@ -13,7 +13,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.events import screens
+from handlers.events.callbacks import EventAction, EventCB
 from handlers.events.texts import span, title, where, zone_of
+from handlers.ui.keyboards import button
 from scheduler.delivery import Rendered, Renderer, render_time
 from storage import outbox, reminders
 from storage.desks.places import Places
@@ -26,6 +28,7 @@ from storage.reminders import Kind
 PROMOTED, CANCELLED, MOVED, REMINDER = (
     "event.promoted", "event.cancelled", "event.moved", "event.reminder",
 )  # fmt: skip
+TIME, PLACE = "time", "place"  # what a MOVED notice is about
 LEADS = (timedelta(hours=24), timedelta(hours=1))
 LATE_DAY_REMINDER = timedelta(hours=2)  # the day-before reminder is no use closer than this
 
@@ -54,10 +57,17 @@ async def cancelled(
         )  # fmt: skip
 
 
-async def moved(session: AsyncSession, event: Event, now: datetime) -> None:
-    """The time changed: registered people are told and their reminders planned again."""
-    for registration in await seats.holders(session, event.id, (Seat.REGISTERED,)):
-        outbox.enqueue(session, registration.user_id, MOVED, ref=registration.id, due_at=now)
+async def moved(session: AsyncSession, event: Event, now: datetime, *, what: str = TIME) -> None:
+    """The time (`TIME`) or the room or link (`PLACE`) changed: registered people are told
+    (once: a notice of an earlier change not sent yet gives way) and their reminders are
+    planned again."""
+    held = await seats.holders(session, event.id, (Seat.REGISTERED,))
+    await outbox.drop(session, [MOVED], [r.id for r in held], "a later change")
+    for registration in held:
+        outbox.enqueue(
+            session, registration.user_id, MOVED, ref=registration.id, due_at=now,
+            params={"what": what},
+        )  # fmt: skip
         await plan(session, registration, event, now)
 
 
@@ -132,9 +142,10 @@ def renderers(places: Places) -> dict[str, Renderer]:
         )
         if row.params.get("waiting"):
             text += "\n" + _("You were on the waitlist; it has been cleared.")
-        else:
-            text += "\n" + _("Your registration has been cancelled. Sorry for the change of plans.")
-        return [Rendered(text)]
+            return [Rendered(text)]
+        text += "\n" + _("Your registration has been cancelled. Sorry for the change of plans.")
+        remove = button(_("📅 Remove from calendar"), EventCB(action=EventAction.ICS, id=event.id))
+        return [Rendered(text, InlineKeyboardMarkup(inline_keyboard=[[remove]]))]
 
     async def moved_notice(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:
         if (pair := await found(session, row)) is None:
@@ -143,10 +154,16 @@ def renderers(places: Places) -> dict[str, Renderer]:
         if registration.status != Seat.REGISTERED or event.status != EventStatus.SCHEDULED:
             return None
         text, markup = await card(session, registration, event)
-        headline = _(
-            "🔁 <b>The time of an event you registered for has changed.</b> Your seat is kept; "
-            "unregister if the new time does not suit you."
-        )
+        if row.params.get("what") != PLACE:
+            headline = _(
+                "🔁 <b>The time of an event you registered for has changed.</b> Your seat is "
+                "kept; unregister if the new time does not suit you. If the event is in your "
+                "calendar, press Add to calendar again to update it."
+            )
+        elif event.location_id is None:
+            headline = _("🔗 <b>The link of an event you registered for has changed.</b>")
+        else:
+            headline = _("📍 <b>The room of an event you registered for has changed.</b>")
         return [Rendered(f"{headline}\n\n{text}", markup)]
 
     async def reminder(session: AsyncSession, row: OutboxMessage) -> Sequence[Rendered] | None:

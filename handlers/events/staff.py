@@ -18,12 +18,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.spreadsheet import safe_cell
-from content.text import LANGUAGES
 from handlers.desks.staff import person_name, staff_only
 from handlers.desks.texts import day_short
 from handlers.events import notices
 from handlers.events.callbacks import EventStaffCB, StaffAction
-from handlers.events.texts import language_name, refusal_text, span, title, zone_of
+from handlers.events.texts import missing_texts, refusal_text, span, title, zone_of
 from handlers.ui.filters import staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
@@ -98,17 +97,7 @@ async def _report(session: AsyncSession, event: Event) -> tuple[str, InlineKeybo
             attended=counts.attended,
         ),
     ]
-    missing = [
-        language_name(code)
-        for code in LANGUAGES
-        if not (event.titles.get(code) and event.descriptions.get(code))
-    ]
-    if missing:
-        lines.append(
-            _("⚠️ No text in {languages}: those readers see another language.").format(
-                languages=", ".join(missing)
-            )
-        )
+    lines += missing_texts(event)
     if event.status == EventStatus.CANCELLED:
         lines.append(_("❌ This event has been cancelled."))
         return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[])

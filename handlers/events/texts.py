@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from content.text import LANGUAGES
 from handlers.coaching.texts import when, zone_name
 from handlers.desks.texts import clock, day_long, html, locale
 from storage.desks.places import Places
@@ -83,6 +84,22 @@ def where(event: Event, places: Places, *, with_link: bool) -> str:
     return text
 
 
+def missing_texts(event: Event) -> list[str]:
+    """Warnings for staff: the languages an event has no title or no description in."""
+    lines = []
+    for texts, warning in (
+        (event.titles, _("⚠️ No title in {languages}: those readers see another language.")),
+        (
+            event.descriptions,
+            _("⚠️ No description in {languages}: those readers see another language."),
+        ),
+    ):
+        missing = [language_name(code) for code in LANGUAGES if not texts.get(code)]
+        if missing:
+            lines.append(warning.format(languages=", ".join(missing)))
+    return lines
+
+
 def seats_line(event: Event) -> str:
     free = max(event.capacity - event.taken, 0)
     if free == 0:
@@ -102,6 +119,7 @@ def refusal_text(refused: Refused) -> str:
         Reason.ALREADY: _("You are already registered or in line for this event."),
         Reason.NOT_REGISTERED: _("You are not registered for this event."),
         Reason.BELOW_TAKEN: _("The capacity cannot be below the seats already taken."),
+        Reason.PUBLISHED: _("This event is published already."),
     }[refused.reason]
 
 

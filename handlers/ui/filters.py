@@ -17,6 +17,10 @@ async def is_command(message: Message) -> bool:
     return (message.text or "").startswith("/")
 
 
+async def not_command(message: Message) -> bool:
+    return not (message.text or "").startswith("/")
+
+
 async def staff_in_private_chat(
     handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
     event: TelegramObject,

@@ -87,3 +87,15 @@ async def counts(session: AsyncSession, event_id: int) -> Counts:
         elif status == Seat.WAITING:
             waiting += number
     return Counts(registered, waiting, attended)
+
+
+async def drafts(session: AsyncSession, *, limit: int = 10) -> list[Event]:
+    """Drafts staff have not published, the latest first."""
+    return list(
+        await session.scalars(
+            select(Event)
+            .where(Event.status == EventStatus.DRAFT)
+            .order_by(Event.created_at.desc(), Event.id.desc())
+            .limit(limit)
+        )
+    )

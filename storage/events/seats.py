@@ -46,7 +46,7 @@ async def event_for_update(session: AsyncSession, event_id: int) -> Event | None
 
 def check_open(event: Event | None, now: datetime) -> Event:
     """Refused unless people can register (or join the line) now."""
-    if event is None:
+    if event is None or event.status == EventStatus.DRAFT:
         raise Refused(Reason.NOT_FOUND)
     if event.status == EventStatus.CANCELLED:
         raise Refused(Reason.CANCELLED)
@@ -210,7 +210,7 @@ async def set_capacity(session: AsyncSession, event_id: int, capacity: int, now:
 async def cancel_event(session: AsyncSession, event_id: int, now: datetime) -> list[Registration]:
     """The event is off: every seat and place ends; the people who held them (to be told)."""
     event = await event_for_update(session, event_id)
-    if event is None:
+    if event is None or event.status == EventStatus.DRAFT:
         raise Refused(Reason.NOT_FOUND)
     if event.status == EventStatus.CANCELLED:
         raise Refused(Reason.CANCELLED)

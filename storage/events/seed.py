@@ -57,7 +57,7 @@ async def sync_events(
             )  # fmt: skip
             session.add(event)
             await session.flush()
-            await _write_parts(session, event.id, parts)
+            await write_parts(session, event.id, parts)
             continue
         old = [(part.starts_at, part.ends_at) for part in await listing.parts(session, event.id)]
         changed = any(getattr(event, name) != value for name, value in values.items())
@@ -67,7 +67,7 @@ async def sync_events(
             setattr(event, name, value)
         if old != parts:
             await session.execute(delete(EventPart).where(EventPart.event_id == event.id))
-            await _write_parts(session, event.id, parts)
+            await write_parts(session, event.id, parts)
             if event.status == EventStatus.SCHEDULED:
                 synced.moved.append(event)
         if changed or old != parts:
@@ -90,7 +90,7 @@ async def sync_events(
     return synced
 
 
-async def _write_parts(
+async def write_parts(
     session: AsyncSession, event_id: int, parts: list[tuple[datetime, datetime]]
 ) -> None:
     session.add_all(

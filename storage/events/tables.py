@@ -39,6 +39,7 @@ class Kind(StrEnum):
 
 
 class EventStatus(StrEnum):
+    DRAFT = "draft"  # written by staff in the chat, not published yet: only staff see it
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
@@ -64,6 +65,7 @@ class Reason(StrEnum):
     ALREADY = "already"
     NOT_REGISTERED = "not_registered"
     BELOW_TAKEN = "below_taken"  # a capacity lower than the seats already taken
+    PUBLISHED = "published"  # a draft published already
 
 
 class Refused(Exception):

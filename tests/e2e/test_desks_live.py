@@ -116,7 +116,7 @@ async def test_the_coaching_demo_books_a_session_and_the_coach_accepts_it(
     assert "coaching-session-1.ics" in accepted
 
 
-async def test_the_events_demo_registers_waits_gets_the_seat_is_reminded_and_told_of_the_cancel(
+async def test_the_events_demo_writes_an_event_registers_waits_is_reminded_moved_and_cancelled(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     script = (DEMO_SCRIPT.parent / "events.txt").read_text(encoding="utf-8").splitlines()
@@ -125,7 +125,12 @@ async def test_the_events_demo_registers_waits_gets_the_seat_is_reminded_and_tol
     waiting, freed = transcript.split("bot (toast): Your registration is cancelled.", 1)
     assert "Tapahtuma on täynnä: olet jonotuslistalla sijalla 1." in waiting  # Mikko: Finnish
     assert "bot -> coach: 🎉 Paikka vapautui, ja se on sinun." in freed
-    reminded = freed.split("-- the bot's clock: Wed 2027-01-20 15:00 EET", 1)[1]
+    assert "Черновик сохранён: проверьте его и опубликуйте." in waiting  # Olga wrote it
+    reminded = freed.split("-- the bot's clock: Wed 2027-01-20 17:00 EET", 1)[1]
     assert "⏰ Muistutus tapahtumasta" in reminded and "tila: Main hall" in reminded
-    assert "Зарегистрировано: 1 из 1" in reminded  # Olga's report, in Russian
-    assert "❌ Peruttu: Pitchin harjoitus päälavalla" in reminded.split("Да, отменить", 1)[1]
+    moved = reminded.split("2027-01-21 18:00-20:00", 1)[1]
+    assert "Сохранено: сообщим 1 зарегистрированному." in moved  # Olga moved it, in Russian
+    assert "🔁 Tapahtuman, johon olet ilmoittautunut, aika on muuttunut." in moved
+    assert "klo 18.00–20.00" in moved
+    cancelled = "❌ Peruttu: Pitch-dekkien arviointi-ilta"
+    assert cancelled in moved.split("Да, отменить", 1)[1]
