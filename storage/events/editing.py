@@ -98,15 +98,10 @@ def _changed(event: Event, now: datetime) -> None:
 async def set_text(
     session: AsyncSession, event_id: int, field: str, language: str, text: str, now: datetime
 ) -> Event:
-    """The title or the description in one language ('' removes a translation; the default
-    language's text cannot be removed)."""
+    """The title or the description in one language (checked by the caller, cleaned here)."""
     event = await editable(session, event_id)
     texts = dict(event.titles if field == "title" else event.descriptions)
-    value = clean_text(text, multiline=field == "description").strip()
-    if value:
-        texts[language] = value
-    else:
-        texts.pop(language, None)
+    texts[language] = clean_text(text, multiline=field == "description").strip()
     if field == "title":
         event.titles = texts
     else:
