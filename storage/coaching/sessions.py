@@ -24,9 +24,9 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -221,12 +221,11 @@ async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: 
     what this statement did take is given back)."""
     if not rows:
         return True
-    dialect = session.get_bind().dialect.name
     params = {"coach_id": rows[0]["coach_id"], "user_id": rows[0]["user_id"]}
     params |= {"session_id": rows[0]["session_id"], "move": rows[0]["move"]}
     for n, row in enumerate(rows):
         params |= {f"cell_{n}": row["cell"], f"buffer_{n}": row["buffer"]}
-    result = await session.execute(_cell_insert(dialect, len(rows)), params)
+    result = await session.execute(_cell_insert(len(rows)), params)
     if result.rowcount == len(rows):  # type: ignore[attr-defined]
         return True
     taken = [row["cell"] for row in rows]
@@ -237,17 +236,17 @@ async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: 
 
 
 @lru_cache(maxsize=64)
-def _cell_insert(dialect: str, count: int) -> Any:
-    """The INSERT of `count` cells ON CONFLICT DO NOTHING, built once per backend and size: a
-    statement with a list of VALUES is compiled anew on every use, this one comes from the
-    cache."""
-    shared = {name: bindparam(name) for name in ("coach_id", "user_id", "session_id", "move")}
-    rows = [
-        {**shared, "cell": bindparam(f"cell_{n}"), "buffer": bindparam(f"buffer_{n}")}
-        for n in range(count)
-    ]
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(CoachCell.__table__).values(rows).on_conflict_do_nothing()
+def _cell_insert(count: int) -> Any:
+    """The INSERT of `count` cells ON CONFLICT DO NOTHING (SQLite and PostgreSQL spell it
+    alike), built once per size as text: SQLAlchemy compiles a statement with a list of
+    VALUES anew on every use, a text statement once."""
+    columns = ("coach_id", "user_id", "session_id", "move", "cell", "buffer")
+    shared = ":coach_id, :user_id, :session_id, :move"
+    rows = ", ".join(f"({shared}, :cell_{n}, :buffer_{n})" for n in range(count))
+    return text(
+        f"INSERT INTO {CoachCell.__tablename__} ({', '.join(columns)}) VALUES {rows} "
+        "ON CONFLICT DO NOTHING"
+    )
 
 
 async def _release(session: AsyncSession, session_id: int) -> None:
