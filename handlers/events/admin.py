@@ -8,7 +8,10 @@ registration window. Cancelling and attendance are `staff`'s."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
@@ -51,6 +54,7 @@ from storage.events import editing, listing, seats
 from storage.events.tables import Event, EventStatus, Refused
 from storage.users import Person
 
+T = TypeVar("T")
 LISTED = 10
 # What can be changed on an event, by index in the callback data.
 FIELDS = ("title", "description", "time", "capacity", "where", "window")
@@ -306,24 +310,14 @@ async def no_room(query: CallbackQuery, person: Person, state: FSMContext, i18n:
 
 
 async def typed_room(message: Message, person: Person, state: FSMContext, i18n: I18n) -> None:
-    if await _left_staff(message, person, state):
-        return
-    try:
-        room = rules.typed_room(message.text or "")
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    if (room := await _parsed(message, person, state, rules.typed_room)) is None:
         return
     await state.update_data(room=room)
     await _ask_title(state, i18n, message=message)
 
 
 async def typed_link(message: Message, person: Person, state: FSMContext, places: Places) -> None:
-    if await _left_staff(message, person, state):
-        return
-    try:
-        link = rules.typed_link(message.text or "")
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    if (link := await _parsed(message, person, state, rules.typed_link)) is None:
         return
     await state.update_data(link=link)
     zones = _zones(places)
@@ -374,6 +368,20 @@ async def _ask_title(
         await message.answer(text)
 
 
+async def _parsed(
+    message: Message, person: Person, state: FSMContext, read: Callable[[str], T]
+) -> T | None:
+    """What staff typed, read by `read`; None when it cannot be taken (they are told the
+    rule) or they are no longer staff."""
+    if await _left_staff(message, person, state):
+        return None
+    try:
+        return read(message.text or "")
+    except Invalid as error:
+        await message.answer(_try_again(error))
+        return None
+
+
 async def _left_staff(message: Message, person: Person, state: FSMContext) -> bool:
     """A person no longer staff who is still mid-way (their role was taken meanwhile)."""
     if (refusal := staff_only(person)) is None:
@@ -384,12 +392,10 @@ async def _left_staff(message: Message, person: Person, state: FSMContext) -> bo
 
 
 async def typed_title(message: Message, person: Person, state: FSMContext, i18n: I18n) -> None:
-    if await _left_staff(message, person, state):
-        return
-    try:
-        title = rules.typed_text(message.text or "", longest=rules.MAX_TITLE, one_line=True)
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    title = await _parsed(
+        message, person, state, partial(rules.typed_text, longest=rules.MAX_TITLE, one_line=True)
+    )
+    if title is None:
         return
     await state.update_data(title=title)
     await state.set_state(WriteEvent.description)
@@ -401,12 +407,8 @@ async def typed_title(message: Message, person: Person, state: FSMContext, i18n:
 
 
 async def typed_description(message: Message, person: Person, state: FSMContext) -> None:
-    if await _left_staff(message, person, state):
-        return
-    try:
-        text = rules.typed_text(message.text or "", longest=rules.MAX_DESCRIPTION, one_line=False)
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    read = partial(rules.typed_text, longest=rules.MAX_DESCRIPTION, one_line=False)
+    if (text := await _parsed(message, person, state, read)) is None:
         return
     await state.update_data(description=text)
     await state.set_state(WriteEvent.sessions)
@@ -421,15 +423,10 @@ async def typed_description(message: Message, person: Person, state: FSMContext)
 async def typed_sessions(
     message: Message, person: Person, state: FSMContext, wall_clock: WallClock
 ) -> None:
-    if await _left_staff(message, person, state):
-        return
     data = await state.get_data()
-    try:
-        parts = rules.typed_sessions(
-            message.text or "", ZoneInfo(str(data["timezone"])), str(data["kind"]), wall_clock()
-        )
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    zone, kind = ZoneInfo(str(data["timezone"])), str(data["kind"])
+    read = partial(rules.typed_sessions, zone=zone, kind=kind, now=wall_clock())
+    if (parts := await _parsed(message, person, state, read)) is None:
         return
     await state.update_data(parts=[[start.isoformat(), end.isoformat()] for start, end in parts])
     await state.set_state(WriteEvent.capacity)
@@ -445,12 +442,7 @@ async def typed_capacity(
     i18n: I18n,
     wall_clock: WallClock,
 ) -> None:
-    if await _left_staff(message, person, state):
-        return
-    try:
-        capacity = rules.typed_capacity(message.text or "")
-    except Invalid as error:
-        await message.answer(_try_again(error))
+    if (capacity := await _parsed(message, person, state, rules.typed_capacity)) is None:
         return
     data = await state.get_data()
     now = wall_clock()
