@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.app import Runtime
 from content.events import load_events
@@ -123,6 +123,29 @@ async def test_staff_removal_promotes_and_the_line_stops_at_the_closing_time(
         with pytest.raises(Refused) as refused:
             await seats.register(session, ids["shut"], 1, after)
         assert refused.value.reason == Reason.CLOSED
+
+
+async def test_erasing_a_person_frees_their_seats_through_the_line_and_keeps_the_count(
+    runtime: Runtime,
+) -> None:
+    ids = await add_events(
+        runtime, NOW, sample("one", STARTS, capacity=1), sample("two", STARTS, capacity=2)
+    )
+    await people(runtime, 1, 2, 3)
+    async with unit_of_work(runtime.factory) as session:
+        for user_id in (1, 2):
+            await seats.register(session, ids["one"], user_id, NOW + timedelta(seconds=user_id))
+        await seats.register(session, ids["two"], 1, NOW)
+        await seats.register(session, ids["two"], 3, NOW)
+    async with unit_of_work(runtime.factory) as session:
+        freed = await seats.forget_person(session, 1, NOW)
+        assert [(r.event_id, r.user_id) for r in freed.promoted] == [(ids["one"], 2)]
+        await session.execute(delete(User).where(User.id == 1))
+    async with runtime.factory() as session:
+        one, two = await session.get(Event, ids["one"]), await session.get(Event, ids["two"])
+        assert one is not None and two is not None
+        assert (one.taken, two.taken) == (1, 1)  # person 2's seat; person 3's seat
+        assert (await listing.counts(session, ids["two"])).registered == 1
 
 
 async def test_refusals_a_double_tap_a_cancelled_event_and_not_yet_open(runtime: Runtime) -> None:

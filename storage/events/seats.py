@@ -1,5 +1,6 @@
 """Taking and freeing seats: register, join the line, unregister, staff removal, a larger
-capacity, a cancelled event — and the one path every freed seat goes through (`fill`).
+capacity, a cancelled event, a person whose data is erased — and the one path every freed
+seat goes through (`fill`).
 
 Operations never commit; the caller's unit of work does, and writes the notices the changes
 call for (the outcome says who to tell)."""
@@ -157,6 +158,25 @@ async def leave(
         await _give_seat(session, event_id, now)
         freed = await fill(session, event_id, now)
     return mine, held == Seat.REGISTERED, freed
+
+
+async def forget_person(session: AsyncSession, user_id: int, now: datetime) -> Freed:
+    """Before a person's data is erased: every seat and place they hold ends (REMOVED) and
+    each freed seat goes to the line through `fill` (deleting their rows alone would leave
+    the seats counted as taken); who got a seat (to be told)."""
+    freed = Freed()
+    held = await session.scalars(
+        select(Registration.event_id).where(
+            Registration.user_id == user_id, Registration.status.in_(HOLDING)
+        )
+    )
+    for event_id in list(held):
+        try:
+            _row, _seat, more = await leave(session, event_id, user_id, now, status=Seat.REMOVED)
+        except Refused:  # gone meanwhile
+            continue
+        freed.promoted += more.promoted
+    return freed
 
 
 async def fill(session: AsyncSession, event_id: int, now: datetime) -> Freed:
