@@ -237,7 +237,10 @@ def create_dispatcher(
     update.outer_middleware(LocaleMiddleware(runtime.i18n))
     dispatcher.include_routers(*get_routers())
     dispatcher.startup.register(publish_commands)
+    # aiogram registered the closing of the conversation storage and chat locks (Redis) when
+    # the dispatcher was made; the updates in flight must finish with them first.
     dispatcher.shutdown.register(_drain)
+    dispatcher.shutdown.handlers.insert(0, dispatcher.shutdown.handlers.pop())
     return dispatcher
 
 

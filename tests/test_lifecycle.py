@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -52,3 +53,25 @@ async def test_shutdown_waits_for_updates_in_flight() -> None:
     metrics.finished()
     assert await metrics.drained(grace=0)
     assert "concierge_updates_total 1\n" in metrics.render()
+
+
+async def test_the_conversation_storage_closes_only_after_the_updates_in_flight_end(
+    runtime: Runtime,
+) -> None:
+    dispatcher = create_dispatcher(runtime)
+    storage, closed = dispatcher.fsm.storage, asyncio.Event()
+    close = storage.close
+
+    async def recorded_close() -> None:
+        closed.set()
+        await close()
+
+    storage.close = recorded_close  # type: ignore[method-assign]
+    runtime.metrics.started()  # an update is being handled (its chat lock is in Redis)
+    shutdown = asyncio.create_task(dispatcher.emit_shutdown(**dispatcher.workflow_data))
+    for _ in range(20):  # let the shutdown run as far as it can without the update ending
+        await asyncio.sleep(0)
+    assert not closed.is_set() and not shutdown.done()
+    runtime.metrics.finished()
+    await shutdown
+    assert closed.is_set()
