@@ -438,6 +438,7 @@ async def test_a_course_takes_a_line_per_session_and_typed_mistakes_get_the_rule
     await admin.send("y" * 10_000)
     assert plain(admin.last.text).startswith("A description can be up to 1500 characters.")
     await admin.send("Four evenings\u0000 from idea to a first customer.")
+    assert "2026-12-08 14:00-16:00\n2026-12-15 14:00-16:00" in plain(admin.last.text)  # example
     await admin.send("2026-12-10 17:00-19:00")
     assert plain(admin.last.text).startswith("A course has two sessions or more")
     await admin.send("2026-11-30 17:00-19:00\n2026-12-07 17:00-19:00")

@@ -9,7 +9,7 @@ registration window. Cancelling and attendance are `staff`'s."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -107,12 +107,11 @@ def _zones(places: Places) -> list[str]:
     return sorted({place.timezone.key for place in places.all})
 
 
-def _sessions_prompt(kind: str, zone: str) -> str:
-    example = (
-        "2027-02-10 14:00-16:00\n2027-02-17 14:00-16:00"
-        if kind == "course"
-        else "2027-02-10 14:00-16:00"
-    )
+def _sessions_prompt(kind: str, zone: str, now: datetime) -> str:
+    """How to write the sessions, with an example a week and two weeks from now."""
+    week = (now + timedelta(days=7)).astimezone(ZoneInfo(zone)).date()
+    days = (week, week + timedelta(days=7)) if kind == "course" else (week,)
+    example = "\n".join(f"{day.isoformat()} 14:00-16:00" for day in days)
     lead = (
         _("When are the sessions? One line each: date, start and end ({zone} time).")
         if kind == "course"
@@ -406,7 +405,9 @@ async def typed_title(message: Message, person: Person, state: FSMContext, i18n:
     )
 
 
-async def typed_description(message: Message, person: Person, state: FSMContext) -> None:
+async def typed_description(
+    message: Message, person: Person, state: FSMContext, wall_clock: WallClock
+) -> None:
     read = partial(rules.typed_text, longest=rules.MAX_DESCRIPTION, one_line=False)
     if (text := await _parsed(message, person, state, read)) is None:
         return
@@ -416,7 +417,7 @@ async def typed_description(message: Message, person: Person, state: FSMContext)
     await message.answer(
         _("<b>New event</b> (7/8).")
         + " "
-        + _sessions_prompt(str(data.get("kind")), str(data.get("timezone")))
+        + _sessions_prompt(str(data.get("kind")), str(data.get("timezone")), wall_clock())
     )
 
 
@@ -612,6 +613,7 @@ async def ask_field(
     session: AsyncSession,
     person: Person,
     state: FSMContext,
+    wall_clock: WallClock,
 ) -> None:
     if (event := await _event(query, session, person, callback_data.id)) is None:
         return
@@ -633,7 +635,7 @@ async def ask_field(
     elif field == TIME:
         parts = await listing.parts(session, event.id)
         prompt = (
-            _sessions_prompt(event.kind, event.timezone)
+            _sessions_prompt(event.kind, event.timezone, wall_clock())
             + "\n\n"
             + _("Now:")
             + "\n"
