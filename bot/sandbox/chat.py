@@ -103,8 +103,19 @@ class TerminalChat:
             if line == "/?":  # /help belongs to the bot
                 self._print(banner)
             elif line:
-                await self.perform(f"[{line}]" if BARE_NUMBER.match(line) else line)
+                await self.perform(self._bare_number(line))
         return 0
+
+    def _bare_number(self, line: str) -> str:
+        """A bare N presses button N when the bot's latest message has buttons (M.N always
+        presses); answering a question such as "How many seats?", it is the text typed."""
+        if not BARE_NUMBER.match(line):
+            return line
+        try:
+            latest = self.user.last
+        except LookupError:
+            return line
+        return f"[{line}]" if "." in line or latest.buttons else line
 
     def banner(self) -> str:
         """The one-line help shown at the start of an interactive session."""

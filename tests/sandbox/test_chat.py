@@ -156,7 +156,7 @@ async def test_interactive_session(
     running: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    typed = iter(["/start", "[2]", "1", "/as coach", "/help", "/?", "hi"])
+    typed = iter(["/start", "[2]", "5", "[1]", "/start", "1", "/as coach", "/help", "/?", "hi"])
 
     def fake_input(prompt: str = "") -> str:
         try:
@@ -177,7 +177,8 @@ async def test_interactive_session(
     assert "you: /help" in lines, "/help goes to the bot"
     assert lines.count(banner) == 2
     assert "you: [pressed] Help" in lines
-    assert "you: [pressed] Book desk" in lines
+    assert "bot: echo: 5" in lines, "a bare number after a message without buttons is text"
+    assert lines.count("you: [pressed] Book desk") == 2, "[1], and a bare 1 under the menu"
     assert "bot: Help text" in lines
     assert "-- now chatting as coach (Mikko)" in lines
     assert lines[-1] == "bot: echo: hi"
