@@ -130,13 +130,16 @@ async def menu_screen(session: AsyncSession, now: datetime) -> tuple[str, Inline
     rows: list[list[InlineKeyboardButton]] = [
         [button(_("➕ New event"), EventAdminCB(action=AdminAction.NEW))]
     ]
-    for event in drafts:
-        label = _("📝 Draft {id}: {title}").format(id=event.id, title=plain_title(event))
-        rows.append([button(_label(label), EventAdminCB(action=AdminAction.OPEN, id=event.id))])
+    labels = [
+        (event.id, _("📝 Draft {id}: {title}").format(id=event.id, title=plain_title(event)))
+        for event in drafts
+    ]
     for event in found.events:
         local = event.starts_at.astimezone(zone_of(event))
-        label = f"{event.id} · {day_short(local.date())} · {plain_title(event)}"
-        rows.append([button(_label(label), EventAdminCB(action=AdminAction.OPEN, id=event.id))])
+        labels.append((event.id, f"{event.id} · {day_short(local.date())} · {plain_title(event)}"))
+    for event_id, label in labels:
+        opened = EventAdminCB(action=AdminAction.OPEN, id=event_id)
+        rows.append([button(screens.short_label(label), opened)])
     if not drafts and not found.events:
         lines.append(_("No drafts and no upcoming events."))
     elif found.total > LISTED:
@@ -146,10 +149,6 @@ async def menu_screen(session: AsyncSession, now: datetime) -> tuple[str, Inline
             )
         )
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= screens.LABEL else text[: screens.LABEL - 1].rstrip() + "…"
 
 
 async def events_admin(

@@ -35,6 +35,11 @@ PAGE = 5
 LABEL = 60  # characters of a button a phone shows whole
 
 
+def short_label(text: str) -> str:
+    """`text` as a button shows it whole: cut with an ellipsis past LABEL characters."""
+    return text if len(text) <= LABEL else text[: LABEL - 1].rstrip() + "…"
+
+
 async def viewer_zone(session: AsyncSession, user_id: int, places: Places) -> ZoneInfo | None:
     """The zone the person reads times in: that of the Oasis they last booked a desk at."""
     location_id = await desk_bookings.last_location(session, user_id)
@@ -63,7 +68,7 @@ async def list_screen(
     for event in found.events:
         local = event.starts_at.astimezone(zone_of(event))
         label = f"{day_short(local.date())} · {plain_title(event)}"
-        label = label if len(label) <= LABEL else label[: LABEL - 1].rstrip() + "…"
+        label = short_label(label)
         rows.append([button(label, EventCB(action=EventAction.CARD, id=event.id))])
     pages = (found.total + PAGE - 1) // PAGE
     nav = []
