@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError, Telegr
 from bot.app import Runtime, create_bot, create_delivery, create_dispatcher, open_runtime
 from bot.runners import run_polling, run_webhook
 from bot.settings import ConfigError, Settings
+from scheduler.broadcasts import add_broadcast_jobs
 from scheduler.coaching import add_coaching_jobs
 from scheduler.delivery import Delivery
 from scheduler.desks import add_desk_jobs
@@ -33,6 +34,7 @@ async def serve(settings: Settings) -> None:
         scheduler = create_scheduler(runtime.storage, runtime.engine)
         add_desk_jobs(scheduler, runtime.factory, runtime.places)
         add_coaching_jobs(scheduler, runtime.factory)
+        add_broadcast_jobs(scheduler, runtime.factory)
         scheduler.start()
         async with delivering(runtime, settings):
             tune_gc()

@@ -6,6 +6,8 @@ from aiogram import Router
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
     from handlers import bookings, fallback, settings, start
+    from handlers.admin import broadcast as admin_broadcast
+    from handlers.admin import roles as admin_roles
     from handlers.coaching import afterwards, answers, editor, panel
     from handlers.coaching import browse as coaching_browse
     from handlers.coaching import sessions as coaching_sessions
@@ -25,6 +27,8 @@ def get_routers() -> list[Router]:
         staff.create_router(),
         events_staff.create_router(),
         events_admin.create_router(),
+        admin_broadcast.create_router(),
+        admin_roles.create_router(),
         closures.create_router(),
         flow.create_router(),
         choice.create_router(),

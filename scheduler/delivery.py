@@ -4,9 +4,13 @@ A round claims the due rows (storage.outbox.claim, under a lease), renders each 
 recipient's current language from the current state (a renderer per kind; None drops the
 row), sends them — one chat's rows in order, chats side by side — under a global rate for the
 bot (SEND_RATE, shared by every instance through Redis when REDIS_URL is set), one message a
-second per chat and 20 a minute per group, then records the outcomes. No transaction is open
-while Telegram is called. A rendered part may be an edit of a message sent before (a request
-whose buttons no longer apply): "not modified" or "not found" then means done.
+second per chat and 20 a minute per group, and records the outcomes as they come (every
+RECORD_EVERY seconds: a crash can send again only what went out in that last moment, the
+engine's in-flight window). Notices and reminders come first; a broadcast's rows fill the
+rest of a round, a couple of seconds' worth at a time, so nothing urgent waits behind a
+broadcast. No transaction is open while Telegram is called. A rendered part may be an edit
+of a message sent before (a request whose buttons no longer apply): "not modified" or "not
+found" then means done; or a photo or document with its caption (a broadcast's).
 
 Failures: a 429 pauses the whole engine for its retry_after (the rows wait, those that stop
 being useful meanwhile are dropped and logged; a pause of a minute or more is told to the
@@ -19,6 +23,7 @@ them; any other 400 fails the row.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -27,6 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -37,7 +43,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_time
@@ -64,6 +70,8 @@ PER_GROUP = RateLimitItemPerMinute(20)
 CONCURRENT_CHATS = 32
 LONG_PAUSE = 60  # seconds: a pause the staff are told of
 CATCH_UP = 5  # sends an instance that fell behind its spacing may make at once
+BULK_SECONDS = 2.0  # a round holds at most this many seconds' worth of broadcast rows
+RECORD_EVERY = 0.5  # seconds between recordings of what a round has sent so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,7 @@ class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
     edit: int | None = None
+    media: tuple[str, str] | None = None  # ("photo" | "document", file_id); `text` its caption
 
 
 # Telegram's answers to an edit that has nothing left to do: the message already says it, or
@@ -98,6 +107,14 @@ Renderer = Callable[[AsyncSession, OutboxMessage], Awaitable[Sequence[Rendered] 
 # What to do, in the transaction that records it, when a row of a kind could not be delivered
 # for good (failed, or the recipient blocked the bot): e.g. tell whoever wrote it.
 Bounce = Callable[[AsyncSession, OutboxMessage, Outcome], Awaitable[None]]
+
+
+class DeliveryMetrics(Protocol):
+    """Where the engine counts what it did (bot.metrics.Metrics)."""
+
+    def delivered(self, state: str, blocked: bool) -> None: ...
+
+    def retry_after(self, seconds: float) -> None: ...
 
 
 def rate_storage(redis_url: str | None) -> Storage:
@@ -127,6 +144,7 @@ class Delivery:
         batch: int = BATCH,
         admin_ids: frozenset[int] = frozenset(),
         bounces: Mapping[str, Bounce] | None = None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.factory = factory
         self.bot = bot
@@ -141,6 +159,9 @@ class Delivery:
         self.batch = max(1, min(batch, in_half_a_lease))
         self.admin_ids = admin_ids
         self.bounces = bounces or {}
+        self.metrics = metrics
+        # Broadcast rows per round: a round of them lasts about BULK_SECONDS.
+        self.bulk = max(1, min(self.batch, int(rate * BULK_SECONDS))) if rate > 0 else self.batch
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self.rate = _per_second(rate) if rate > 0 else None
         # Within the second the window allows, this instance spaces its sends 1/rate apart
@@ -200,7 +221,9 @@ class Delivery:
             self.paused_until = None
             self._pause_told = False
         async with unit_of_work(self.factory) as session:
-            rows = await outbox.claim(session, self.owner, now, self.batch, self.lease)
+            rows = await outbox.claim(
+                session, self.owner, now, self.batch, self.lease, bulk_limit=self.bulk
+            )
         if not rows:
             return 0
         messages = await self._render(rows, now)
@@ -209,26 +232,25 @@ class Delivery:
             by_chat.setdefault(row.chat_id, []).append(row)
         gate = asyncio.Semaphore(CONCURRENT_CHATS)
         self._held_until = min(row.lease_until or now + self.lease for row in rows)
+        by_id = {row.id: row for row in rows}
+        done: list[Outcome] = []  # outcomes not recorded yet
         renewing = asyncio.create_task(self._renew_leases(), name="delivery-lease")
+        sent_all = asyncio.Event()
+        recording = asyncio.create_task(
+            self._record_often(done, by_id, sent_all), name="delivery-record"
+        )
         try:
-            results = await asyncio.gather(
-                *(self._send_chat(gate, chat_rows, messages) for chat_rows in by_chat.values())
+            await asyncio.gather(
+                *(
+                    self._send_chat(gate, chat_rows, messages, done)
+                    for chat_rows in by_chat.values()
+                )
             )
         finally:
             renewing.cancel()
-        outcomes = [outcome for chat in results for outcome in chat]
-        by_id = {row.id: row for row in rows}
-        blocked = {by_id[o.id].chat_id for o in outcomes if o.error == BLOCKED}
-        async with unit_of_work(self.factory) as session:
-            await outbox.settle(session, self.owner, outcomes)
-            for outcome in outcomes:
-                row = by_id[outcome.id]
-                undeliverable = outcome.state is State.FAILED or outcome.error == BLOCKED
-                if undeliverable and (bounce := self.bounces.get(row.kind)) is not None:
-                    await bounce(session, row, outcome)
-            for chat_id in blocked:
-                await mark_blocked(session, chat_id)
-                await outbox.drop_for_chat(session, chat_id, BLOCKED)
+            sent_all.set()
+            await recording  # (a recording under way ends first: nothing is settled twice)
+        await self._record(done, by_id)
         pause = self.paused_until
         if (
             pause is not None
@@ -238,6 +260,48 @@ class Delivery:
             self._pause_told = True
             await self._tell_staff_of_pause(pause)
         return len(rows)
+
+    async def _record_often(
+        self, done: list[Outcome], by_id: Mapping[int, OutboxMessage], sent_all: asyncio.Event
+    ) -> None:
+        """While a round sends, what it has sent is recorded every RECORD_EVERY seconds: should
+        the process die, only the messages of that last moment can go out again (the engine's
+        in-flight window), not those of the whole round."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sent_all.wait(), RECORD_EVERY)
+            if sent_all.is_set():
+                return
+            try:
+                await self._record(done, by_id)
+            except Exception:  # the database away a moment: recorded with the next ones
+                log.exception("could not record what was sent")
+
+    async def _record(self, done: list[Outcome], by_id: Mapping[int, OutboxMessage]) -> None:
+        """Record the outcomes in `done` (taken out of it; put back if the write fails)."""
+        outcomes = done[:]
+        del done[: len(outcomes)]
+        if not outcomes:
+            return
+        blocked = {by_id[o.id].chat_id for o in outcomes if o.error == BLOCKED}
+        try:
+            async with unit_of_work(self.factory) as session:
+                await outbox.settle(session, self.owner, outcomes)
+                for outcome in outcomes:
+                    row = by_id[outcome.id]
+                    undeliverable = outcome.state is State.FAILED or outcome.error == BLOCKED
+                    if undeliverable and (bounce := self.bounces.get(row.kind)) is not None:
+                        await bounce(session, row, outcome)
+                for chat_id in blocked:
+                    await mark_blocked(session, chat_id)
+                    await outbox.drop_for_chat(session, chat_id, BLOCKED)
+        except BaseException:
+            done[:0] = outcomes
+            raise
+        if self.metrics is not None:
+            for outcome in outcomes:
+                if outcome.retry_at is None:
+                    self.metrics.delivered(str(outcome.state), outcome.error == BLOCKED)
 
     async def _tell_staff_of_pause(self, resume: datetime) -> None:
         """Once a pause: the staff hear that the bot's own messages wait, and until when
@@ -295,19 +359,21 @@ class Delivery:
         gate: asyncio.Semaphore,
         rows: Sequence[OutboxMessage],
         messages: Mapping[int, Sequence[Rendered] | Outcome],
-    ) -> list[Outcome]:
-        """One chat's rows, in order; once the chat is gone, the rest are dropped."""
-        outcomes: list[Outcome] = []
+        done: list[Outcome],
+    ) -> None:
+        """One chat's rows, in order, each outcome added to `done` as it is known; once the
+        chat is gone, the rest are dropped."""
+        last: Outcome | None = None
         async with gate:
             for row in rows:
                 prepared = messages[row.id]
                 if isinstance(prepared, Outcome):
-                    outcomes.append(prepared)
-                elif outcomes and outcomes[-1].error == BLOCKED:
-                    outcomes.append(Outcome(row.id, State.DROPPED, BLOCKED))
+                    last = prepared
+                elif last is not None and last.error == BLOCKED:
+                    last = Outcome(row.id, State.DROPPED, BLOCKED)
                 else:
-                    outcomes.append(await self._send(row, prepared))
-        return outcomes
+                    last = await self._send(row, prepared)
+                done.append(last)
 
     async def _send(self, row: OutboxMessage, parts: Sequence[Rendered]) -> Outcome:
         if self.paused_until is not None:  # another chat was told to wait meanwhile
@@ -324,10 +390,11 @@ class Delivery:
                 if part.edit is not None:
                     message_id = await self._edit(row.chat_id, part)
                     continue
-                sent = await self.bot.send_message(row.chat_id, part.text, reply_markup=part.markup)
-                message_id = sent.message_id
+                message_id = (await self._post(row.chat_id, part)).message_id
         except TelegramRetryAfter as error:
             resume = self.clock() + timedelta(seconds=error.retry_after)
+            if self.metrics is not None:
+                self.metrics.retry_after(error.retry_after)
             if self.paused_until is None or resume > self.paused_until:
                 self.paused_until = resume
                 log.warning("Telegram asks to wait %s s: delivery pauses", error.retry_after)
@@ -347,6 +414,13 @@ class Delivery:
             backoff = timedelta(seconds=min(2 ** (row.attempts - 1), 300))
             return Outcome(row.id, State.PENDING, str(error), retry_at=self.clock() + backoff)
         return Outcome(row.id, State.SENT, message_id=message_id)
+
+    async def _post(self, chat_id: int, part: Rendered) -> Message:
+        if part.media is None:
+            return await self.bot.send_message(chat_id, part.text, reply_markup=part.markup)
+        kind, file_id = part.media
+        send = self.bot.send_photo if kind == "photo" else self.bot.send_document
+        return await send(chat_id, file_id, caption=part.text or None, reply_markup=part.markup)
 
     async def _edit(self, chat_id: int, part: Rendered) -> int | None:
         assert part.edit is not None

@@ -11,6 +11,7 @@ from storage.desks.places import Places
 
 def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
     """Kind → renderer, from every feature that sends messages on its own."""
+    from handlers.admin import notices as broadcast_notices
     from handlers.coaching import afterwards
     from handlers.coaching import notices as coaching_notices
     from handlers.coaching import staff as coaching_staff
@@ -26,6 +27,7 @@ def renderers(places: Places, library: Library) -> Mapping[str, Renderer]:
         **coaching_staff.renderers(),
         **afterwards.renderers(),
         **event_notices.renderers(places),
+        **broadcast_notices.renderers(),
     }
 
 

@@ -1,6 +1,8 @@
 """Every table, imported in one place for migrations and tests."""
 
+from storage.audit import AuditEntry
 from storage.base import Base
+from storage.broadcasts.tables import Broadcast
 from storage.coaching.tables import (
     Coach,
     CoachBlockedDay,
@@ -19,7 +21,9 @@ from storage.outbox import OutboxMessage
 from storage.users import User
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "Broadcast",
     "ClosedDay",
     "Coach",
     "CoachBlockedDay",

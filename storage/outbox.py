@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Index,
     Integer,
+    SmallInteger,
     String,
     and_,
     bindparam,
@@ -63,6 +64,8 @@ class OutboxMessage(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     useful_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # later: dropped
     state: Mapped[str] = mapped_column(String(8), default=State.PENDING)
+    # 0: notices, offers, reminders; BULK: broadcasts, sent only when nothing more urgent waits
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(CleanText)
     lease_owner: Mapped[str | None] = mapped_column(CleanString(64))
@@ -151,14 +154,55 @@ def enqueue(
     return row
 
 
+BULK = 1  # the priority of a broadcast's rows
+
+
+async def enqueue_bulk(
+    session: AsyncSession, chat_ids: Iterable[int], kind: str, ref: int, due_at: datetime
+) -> int:
+    """One bulk message (a broadcast) to each of `chat_ids`, as one multi-row write; sent
+    when nothing more urgent waits (see `claim`). How many rows were written."""
+    now = utcnow()
+    rows = [
+        {
+            "chat_id": chat_id,
+            "kind": kind,
+            "ref": ref,
+            "params": {},
+            "due_at": due_at,
+            "state": State.PENDING,
+            "attempts": 0,
+            "priority": BULK,
+            "created_at": now,
+        }
+        for chat_id in chat_ids
+    ]
+    if not rows:
+        return 0
+    await session.execute(OutboxMessage.__table__.insert(), rows)
+    if due_at <= now + WAKE_AHEAD:
+        _ring_on_commit(session)
+        session.info["outbox_due_now"] = True
+    return len(rows)
+
+
 async def claim(
-    session: AsyncSession, owner: str, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    owner: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    *,
+    bulk_limit: int | None = None,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due rows for `owner` until `now + lease`: pending ones that are due,
-    and those whose sender's lease ran out (it died). Oldest due first, and one row per chat:
-    a chat's next row is claimable only once the one before it is done, so a person gets
-    their messages in order even with several senders (and one a second is all a chat may
-    have anyway)."""
+    and those whose sender's lease ran out (it died). The urgent first (notices, offers,
+    reminders), then bulk rows (broadcasts) to fill the round, at most `bulk_limit` of them: a
+    round of bulk rows stays short, so a reminder written meanwhile waits for the next round,
+    never for a whole broadcast. Oldest due first, and one row per chat: a chat's next row is
+    claimable only once the one before it is done, so a person gets their messages in order
+    even with several senders (and one a second is all a chat may have anyway); only a
+    broadcast copy that is still waiting may be overtaken by a notice or a reminder."""
 
     def live(row: Any) -> Any:  # ahead in its chat's line: due, being sent, or being retried
         return or_(
@@ -167,27 +211,43 @@ async def claim(
         )
 
     earlier = aliased(OutboxMessage)
-    first_of_chat = ~exists().where(
-        earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id, live(earlier)
-    )
+
+    def first_of_chat(urgent: bool) -> Any:
+        # An urgent row overtakes a chat's broadcast copy that is only waiting (not one that
+        # is being sent: a chat has one sender at a time).
+        ahead = live(earlier)
+        if urgent:
+            ahead = and_(ahead, or_(earlier.priority < BULK, earlier.state == State.SENDING))
+        return ~exists().where(
+            earlier.chat_id == OutboxMessage.chat_id, earlier.id < OutboxMessage.id, ahead
+        )
+
     due = or_(
         and_(OutboxMessage.state == State.PENDING, OutboxMessage.due_at <= now),
         and_(OutboxMessage.state == State.SENDING, OutboxMessage.lease_until < now),
     )
-    ids = (
-        select(OutboxMessage.id)
-        .where(due, first_of_chat)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        ids = ids.with_for_update(skip_locked=True)
+    locking = session.get_bind().dialect.name == "postgresql"
+    chosen: list[int] = []
+    urgent = OutboxMessage.priority < BULK
+    for is_urgent, room in ((True, limit), (False, bulk_limit)):
+        room = limit - len(chosen) if room is None else min(room, limit - len(chosen))
+        if room <= 0:
+            break
+        which = urgent if is_urgent else ~urgent
+        ids = (
+            select(OutboxMessage.id)
+            .where(due, which, first_of_chat(is_urgent))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(room)
+        )
+        if locking:
+            ids = ids.with_for_update(skip_locked=True)
+        chosen += await session.scalars(ids)
+    if not chosen:
+        return []
     # Chosen first, then taken: as one statement PostgreSQL may run the sub-select once per
     # row it updates and so take far more than `limit`. The UPDATE re-checks `due`, so a row
     # another sender took in between is not taken twice.
-    chosen = list(await session.scalars(ids))
-    if not chosen:
-        return []
     claimed = await session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(chosen), due)
@@ -200,7 +260,7 @@ async def claim(
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    return sorted(claimed, key=lambda row: (row.due_at, row.id))
+    return sorted(claimed, key=lambda row: (row.priority, row.due_at, row.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +403,6 @@ async def next_due(session: AsyncSession) -> datetime | None:
 
 
 __all__ = [
-    "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat", "enqueue",
-    "gone_out", "next_due", "renew", "sent_messages", "settle",
+    "BULK", "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat",
+    "enqueue", "enqueue_bulk", "gone_out", "next_due", "renew", "sent_messages", "settle",
 ]  # fmt: skip

@@ -125,6 +125,20 @@ async def mark_blocked(session: AsyncSession, user_id: int) -> None:
     )
 
 
+async def admins(session: AsyncSession, configured: frozenset[int]) -> list[User]:
+    """The admins: those of ADMIN_IDS who have started the bot and those made admins since."""
+    rows = await session.scalars(
+        select(User).where(or_(User.is_admin.is_(True), User.id.in_(configured))).order_by(User.id)
+    )
+    return list(rows)
+
+
+async def is_admin_now(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user is an admin by the database, not by a cache (a role just taken away
+    stops working at once, on every instance)."""
+    return bool(await session.scalar(select(User.is_admin).where(User.id == user_id)))
+
+
 async def reachable_staff(session: AsyncSession, configured: frozenset[int]) -> list[int]:
     """The staff the bot can write to (hand-offs, operational notices): the configured admins
     and users marked as admins, of those who have started the bot (Telegram lets a bot write

@@ -423,7 +423,7 @@ async def test_a_non_admin_cannot_manage_coaches(join: Join) -> None:
     anna = await join(ANNA)
     for command in ("/coaches", "/addcoach 1002", "/coachinvite"):
         await anna.send(command)
-        assert anna.last.text == "This command is for the programme staff."
+        assert anna.last.text == "I don't know this command. Send /help to see what I can do."
 
 
 @pytest.mark.usefixtures("coach_setup")
@@ -472,7 +472,7 @@ async def test_after_the_session_a_rating_a_private_note_and_the_staff_report(
     assert "Very helpful, '=HYPERLINK" in table  # a formula is neutralised
     assert "co-founder" not in table  # the coach's note is theirs alone
     await boris.send("/coaching_report 2026-12-01 2026-12-31")
-    assert boris.last.text == "This command is for the programme staff."
+    assert boris.last.text == "I don't know this command. Send /help to see what I can do."
 
 
 @pytest.mark.usefixtures("coach_setup")

@@ -734,7 +734,7 @@ async def test_staff_commands_and_buttons_are_for_the_staff(
         "/reopen_day 2026-12-02",
     ):
         await anna.send(command)
-        assert anna.last.text == "This command is for the programme staff."
+        assert anna.last.text == "I don't know this command. Send /help to see what I can do."
     assert documents(anna) == []
     for action in (StaffAction.CLOSE, StaffAction.CLOSE_YES, StaffAction.REOPEN):
         await anna.press_data(StaffCB(action=action, loc=lpr.id, day=WEDNESDAY.toordinal()).pack())

@@ -249,7 +249,7 @@ async def test_forged_and_stale_buttons_are_refused_with_the_reason(
         await boris.press_data(data)
         assert "no longer valid" in (boris.toasts[-1] or "")
     await boris.send(f"/event_report {ids['open']}")
-    assert boris.last.text == "This command is for the programme staff."
+    assert boris.last.text == "I don't know this command. Send /help to see what I can do."
     async with runtime.factory() as session:
         mine = await seats.own(session, ids["open"], ANNA)
         assert mine is not None and mine.status == Seat.REGISTERED and not mine.attended
@@ -476,7 +476,7 @@ async def test_a_course_takes_a_line_per_session_and_typed_mistakes_get_the_rule
 async def test_the_events_admin_is_for_staff_only(runtime: Runtime, join: Join) -> None:
     admin, anna = await join(ADMIN, "Staff"), await join(ANNA)
     await anna.send("/events_admin")
-    assert anna.last.text == "This command is for the programme staff."
+    assert anna.last.text == "I don't know this command. Send /help to see what I can do."
     await write_event(admin, title="Staff only")
     ident = await event_id(runtime, "Staff only")
     for action in AdminAction:

@@ -188,7 +188,7 @@ async def test_reload_keeps_the_old_knowledge_base_when_the_new_one_is_broken(
     admin, anna = await chosen(person(ADMIN), "en"), await chosen(person(1012), "en")
 
     await anna.send("/reload_content")
-    assert anna.last.text == "This command is for the programme staff."
+    assert anna.last.text == "I don't know this command. Send /help to see what I can do."
 
     oasis = folder / "oasis.yaml"
     oasis.write_text(

@@ -156,7 +156,7 @@ async def test_questions_is_for_the_staff_only(person: Person) -> None:
     anna = await chosen(person(1001), "en")
     await hand_off(anna, "how do I cook borscht")
     await anna.send("/questions")
-    assert anna.last.text == "This command is for the programme staff."
+    assert anna.last.text == "I don't know this command. Send /help to see what I can do."
     await anna.press_data(FaqCB(action=FaqAction.REPLY, q=1).pack())
     assert anna.toasts[-1] == (
         "This button is no longer valid. Please send /start to open the menu again."

@@ -43,7 +43,7 @@ Person = Callable[..., ChatClient]
 OLGA, IVAN = 3001, 3002  # the admins of these tests
 MIKKO, ANNA = 1004, 1001
 GROUP = -100_500
-STAFF_ONLY = "This command is for the programme staff."
+UNKNOWN_COMMAND = "I don't know this command. Send /help to see what I can do."
 PRIVATE_ONLY = "Staff commands work only in a private chat with the bot."
 STILL_WRITING = (
     "You are still writing a reply to a question, so this command was not run and nothing was "
@@ -331,7 +331,7 @@ async def test_someone_taken_out_of_admin_ids_is_no_longer_an_admin_after_a_rest
                    "/event_report")  # fmt: skip
         for command in refused:
             await olga.send(command)
-            assert olga.last.text == STAFF_ONLY, command
+            assert olga.last.text == UNKNOWN_COMMAND, command
         [question] = await questions(after)
         await olga.press_data(FaqCB(action=FaqAction.REPLY, q=question.id).pack())
         assert olga.toasts[-1].startswith("This button is no longer valid")
@@ -390,7 +390,7 @@ async def test_staff_tools_in_a_group_answer_by_role_and_show_nothing_personal(
     commands = ["/occupancy 2026-12-01", "/export_bookings 2026-12-01 2026-12-31",
                 "/close_day 2026-12-01 flood", "/reopen_day 2026-12-01", "/reload_content",
                 "/occupancy@bot", "/events_admin", "/event_report 1"]  # fmt: skip
-    for client, answer in ((boris, STAFF_ONLY), (olga, PRIVATE_ONLY)):
+    for client, answer in ((boris, UNKNOWN_COMMAND), (olga, PRIVATE_ONLY)):
         for command in commands:
             seen = len(group.messages)
             await client.send(command)

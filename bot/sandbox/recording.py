@@ -19,10 +19,11 @@ from aiogram.methods import (
     GetMe,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, PhotoSize, User
 
 from bot.outgoing import guard
 
@@ -67,7 +68,7 @@ class RecordingSession(BaseSession):
         result: Any = True
         if isinstance(method, GetMe):
             result = self.me
-        elif isinstance(method, SendMessage | SendDocument):
+        elif isinstance(method, SendMessage | SendDocument | SendPhoto):
             result = self._send(method)
         elif isinstance(method, EditMessageText | EditMessageReplyMarkup):
             result = self._edit(method)
@@ -77,7 +78,7 @@ class RecordingSession(BaseSession):
             self._toast(method)
         return result  # type: ignore[no-any-return]
 
-    def _send(self, method: SendMessage | SendDocument) -> Message:
+    def _send(self, method: SendMessage | SendDocument | SendPhoto) -> Message:
         chat_id = int(method.chat_id)
         markup = method.reply_markup
         markup = markup if isinstance(markup, InlineKeyboardMarkup) else None
@@ -87,7 +88,8 @@ class RecordingSession(BaseSession):
             chat=Chat(id=chat_id, type="private"),
             from_user=self.me,
             text=method.text if isinstance(method, SendMessage) else None,
-            caption=method.caption if isinstance(method, SendDocument) else None,
+            caption=None if isinstance(method, SendMessage) else method.caption,
+            photo=[_photo(method.photo)] if isinstance(method, SendPhoto) else None,
             reply_markup=markup,
         )
         self.chat(chat_id).messages[message.message_id] = message
@@ -121,6 +123,12 @@ class RecordingSession(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         yield b""
+
+
+def _photo(sent: Any) -> PhotoSize:
+    """What a recorded photo is: the file id it was sent by, or one for an upload."""
+    file_id = sent if isinstance(sent, str) else f"upload-{id(sent):x}"
+    return PhotoSize(file_id=file_id, file_unique_id=file_id, width=1, height=1)
 
 
 class ChatClient:

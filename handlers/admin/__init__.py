@@ -1,0 +1,1 @@
+"""The admin console: roles and audit, broadcasts, statistics and exports."""
