@@ -4,7 +4,8 @@ Run: python -m bench.delivery_engine --database URL --api URL [--rate R] [--leas
      [--batch N] [--redis URL]
 
 Opens the runtime the way the bot does, prints "ready <owner>" and runs `Delivery.run` until
-it is killed (SIGTERM ends it cleanly)."""
+it is killed (SIGTERM ends it cleanly). It renders the bench's notes and every kind the bot
+sends (bench.broadcast's copies among them)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 from bot.app import create_bot, open_runtime
 from bot.settings import load_settings
 from scheduler.delivery import BATCH, LEASE, Delivery, Rendered, rate_storage
+from scheduler.messages import renderers
 from storage.outbox import OutboxMessage
 
 TOKEN = "1000:BENCH"
@@ -46,7 +48,7 @@ async def main(args: argparse.Namespace) -> None:
         runtime.factory,
         bot,
         runtime.i18n,
-        {KIND: note},
+        {**renderers(runtime.places, runtime.library), KIND: note},
         rate=args.rate,
         storage=rate_storage(args.redis),
         lease=timedelta(seconds=args.lease),

@@ -41,8 +41,11 @@ async def start(message: Message, person: Person, state: FSMContext, event_from_
     )
 
 
-async def help_command(message: Message) -> None:
-    await message.answer(help_text(), reply_markup=main_menu())
+async def help_command(message: Message, person: Person) -> None:
+    text = help_text()
+    if person.is_admin and message.chat.type == "private":
+        text += "\n\n" + staff_help_text()
+    await message.answer(text, reply_markup=main_menu())
 
 
 def help_text() -> str:
@@ -53,11 +56,26 @@ def help_text() -> str:
         "• <b>Book a desk</b> in the Business Oasis in St. Petersburg or Lappeenranta.\n"
         "• <b>Book a coach</b>: request a session with a programme coach in one of their free "
         "times.\n"
-        "• <b>My bookings</b>: see, cancel or move what you have booked.\n"
-        "• <b>Events</b> are still being built: until then, ask the programme staff through "
-        "<b>Ask a question</b>.\n\n"
+        "• <b>Events</b>: register for workshops, courses and meetups, or join the waitlist.\n"
+        "• <b>My bookings</b>: see, cancel or move what you have booked.\n\n"
         "Commands: /start main menu, /language change language, "
-        "/cancel stop what you are doing, /help this message; coaches: /coach their panel."
+        "/cancel stop what you are doing, /help this message, /mydata what I store about you, "
+        "/forgetme erase it; coaches: /coach their panel."
+    )
+
+
+def staff_help_text() -> str:
+    """The staff's commands, shown to admins only."""
+    return _(
+        "<b>Staff commands</b> (in this private chat only)\n"
+        "/broadcast write an announcement · /broadcasts the latest ones\n"
+        "/stats statistics and a chart · /export users|bookings|sessions|events|faq FROM TO\n"
+        "/admins who the admins are · /audit the latest admin actions\n"
+        "/questions questions waiting for an answer · /reload_content reload the knowledge "
+        "base\n"
+        "/occupancy desks booked today · /export_bookings FROM TO · /close_day · /reopen_day\n"
+        "/events_admin write and change events · /event_report N\n"
+        "/coaches · /addcoach ID · /coachinvite · /coaching_report FROM TO"
     )
 
 

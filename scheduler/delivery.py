@@ -71,7 +71,7 @@ CONCURRENT_CHATS = 32
 LONG_PAUSE = 60  # seconds: a pause the staff are told of
 CATCH_UP = 5  # sends an instance that fell behind its spacing may make at once
 BULK_SECONDS = 2.0  # a round holds at most this many seconds' worth of broadcast rows
-RECORD_EVERY = 0.5  # seconds between recordings of what a round has sent so far
+RECORD_EVERY = 0.25  # seconds between recordings of what a round has sent so far
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,13 @@ class Action(StrEnum):
     BROADCAST_CANCELLED = "broadcast.cancelled"
     ROLE_GRANTED = "role.granted"
     ROLE_REVOKED = "role.revoked"
+    COACH_ADDED = "coach.added"
     COACH_INVITED = "coach.invited"
+    COACH_RETIRED = "coach.retired"
     DAY_CLOSED = "desks.closed"
     DAY_REOPENED = "desks.reopened"
     EVENT_CHANGED = "event.changed"
+    EVENT_CANCELLED = "event.cancelled"
     EXPORT = "export"
     RELOAD = "content.reloaded"
 

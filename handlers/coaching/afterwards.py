@@ -26,7 +26,7 @@ from handlers.ui.filters import has_text, is_admin, staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from scheduler.delivery import Rendered, Renderer
-from storage import coaching
+from storage import audit, coaching
 from storage.base import WallClock
 from storage.coaching import afterwards
 from storage.coaching.sessions import coach_request, own_session
@@ -251,6 +251,13 @@ async def report(
     if as_csv and sessions:
         people = await users_by_id(session, {s.user_id for s in sessions})
         data = sessions_csv(sessions, coaches, people)
+        audit.record(
+            session,
+            person.id,
+            audit.Action.EXPORT,
+            target=f"coaching sessions {first}..{last}",
+            details={"rows": len(sessions)},
+        )
         await bot.send_document(
             message.chat.id, BufferedInputFile(data, filename=f"coaching-{first}-{last}.csv")
         )

@@ -21,7 +21,7 @@ from handlers.ui.filters import is_admin, staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from scheduler.delivery import Rendered, Renderer
-from storage import coaching, outbox
+from storage import audit, coaching, outbox
 from storage.base import WallClock
 from storage.coaching import coaches
 from storage.coaching.tables import Refused
@@ -95,6 +95,7 @@ async def add_coach(
         return
     directory.forget(coach.user_id)
     outbox.enqueue(session, coach.user_id, WELCOME, ref=None, due_at=wall_clock())
+    audit.record(session, person.id, audit.Action.COACH_ADDED, target=f"coach {coach.user_id}")
     await message.answer(
         _("{name} is now a coach and has been told.").format(name=html(coach.name))
     )
@@ -107,6 +108,7 @@ async def invite(
         await message.answer(refusal)
         return
     created = await coaches.create_invite(session, person.id, wall_clock())
+    audit.record(session, person.id, audit.Action.COACH_INVITED)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{created.token}"
     await message.answer(
@@ -180,6 +182,13 @@ async def retire(
         notices.tell_user(session, booked, "retired", now)
     await coaches.retire(session, coach, now)
     directory.forget(coach.user_id)
+    audit.record(
+        session,
+        person.id,
+        audit.Action.COACH_RETIRED,
+        target=f"coach {coach.user_id}",
+        details={"sessions_ended": len(ended)},
+    )
     await query.answer(_("Retired; {n} entrepreneurs are told.").format(n=len(ended)))
     await edit_or_send(query, *await _list(session))
 

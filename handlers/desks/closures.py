@@ -28,7 +28,7 @@ from handlers.desks.texts import (
 )
 from handlers.ui.filters import is_admin, staff_in_private_chat
 from handlers.ui.screens import edit_or_send, refuse_stale
-from storage import desks
+from storage import audit, desks
 from storage.base import WallClock
 from storage.desks import Refused, Status, closures, waitlist
 from storage.desks import places as places_store
@@ -170,6 +170,13 @@ async def close_day(
         return
     # The notices join the closure's transaction: both are committed before anyone is told.
     told = await notices.day_closed(session, place, closed, escape(reason), now)
+    audit.record(
+        session,
+        person.id,
+        audit.Action.DAY_CLOSED,
+        target=f"{place.key} {day}",
+        details={"cancelled": len(closed.cancelled)},
+    )
     await query.answer()
     await _forget_reason(state, day)
     text = _(
@@ -245,6 +252,7 @@ async def reopen(
     place, day = target
     await query.answer()
     if await places_store.reopen(session, place, day):
+        audit.record(session, person.id, audit.Action.DAY_REOPENED, target=f"{place.key} {day}")
         text = _("{place} is open again on {day}. Cancelled bookings stay cancelled.")
     else:
         text = _("{place} was not closed by the staff on {day}; nothing to reopen.")

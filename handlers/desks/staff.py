@@ -32,7 +32,7 @@ from handlers.desks.texts import (
     period_times,
 )
 from handlers.ui.filters import is_admin, staff_in_private_chat
-from storage import desks
+from storage import audit, desks
 from storage.base import WallClock
 from storage.desks import DeskBooking, Status, waitlist
 from storage.desks import places as places_store
@@ -191,6 +191,13 @@ async def export_bookings(
     bookings = await desks.between(session, first, last)
     people = await users_by_id(session, (b.user_id for b in bookings))
     data = bookings_csv(places, bookings, people)
+    audit.record(
+        session,
+        person.id,
+        audit.Action.EXPORT,
+        target=f"desk bookings {first}..{last}",
+        details={"rows": len(bookings)},
+    )
     await bot.send_document(
         message.chat.id,
         BufferedInputFile(data, filename=f"desk-bookings-{first}-{last}.csv"),

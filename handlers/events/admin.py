@@ -48,6 +48,7 @@ from handlers.events.texts import (
 from handlers.ui.filters import has_text, is_admin, not_command, staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
+from storage import audit
 from storage.base import WallClock
 from storage.desks.places import Places
 from storage.events import editing, listing, seats
@@ -460,6 +461,13 @@ async def typed_capacity(
         default_language=i18n.default_locale, parts=parts, capacity=capacity,
     )  # fmt: skip
     event = await editing.create_draft(session, draft, now)
+    audit.record(
+        session,
+        person.id,
+        audit.Action.EVENT_CHANGED,
+        target=f"event #{event.id}",
+        details={"draft": True},
+    )
     await state.clear()
     text, markup = await manage_screen(session, event, person, places, now)
     await message.answer(
@@ -689,6 +697,13 @@ async def typed_field(
     try:
         event = await editing.editable(session, event_id)
         saved = await _change(session, event, field, language, text, now)
+        audit.record(
+            session,
+            person.id,
+            audit.Action.EVENT_CHANGED,
+            target=f"event #{event_id}",
+            details={"field": field, "language": language},
+        )
     except Invalid as error:
         await message.answer(_try_again(error))
         return
@@ -775,6 +790,13 @@ async def publish(
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
+    audit.record(
+        session,
+        person.id,
+        audit.Action.EVENT_CHANGED,
+        target=f"event #{event.id}",
+        details={"published": True},
+    )
     await query.answer(_("Published: entrepreneurs see it in Events now."), show_alert=True)
     await edit_or_send(query, *await manage_screen(session, event, person, places, now))
 
@@ -814,6 +836,14 @@ async def discard(
         await refuse_stale(query)
         return
     gone = await editing.discard(session, callback_data.id)
+    if gone:
+        audit.record(
+            session,
+            person.id,
+            audit.Action.EVENT_CHANGED,
+            target=f"event #{callback_data.id}",
+            details={"discarded": True},
+        )
     await query.answer(_("The draft is discarded.") if gone else _("This draft is gone already."))
     await edit_or_send(query, *await menu_screen(session, wall_clock()))
 

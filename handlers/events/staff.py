@@ -26,6 +26,7 @@ from handlers.events.texts import missing_texts, refusal_text, span, title, zone
 from handlers.ui.filters import is_admin, staff_in_private_chat
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
+from storage import audit
 from storage.base import WallClock
 from storage.events import listing, seats
 from storage.events.tables import Event, EventStatus, Reason, Refused, Registration, Seat
@@ -64,6 +65,13 @@ async def report(
     if rows:
         people = await users_by_id(session, {row.user_id for row in rows})
         data = registrations_csv(rows, people)
+        audit.record(
+            session,
+            person.id,
+            audit.Action.EXPORT,
+            target=f"event #{event.id} registrations",
+            details={"rows": len(rows)},
+        )
         await bot.send_document(
             message.chat.id, BufferedInputFile(data, filename=f"event-{event.id}.csv")
         )
@@ -246,6 +254,9 @@ async def cancel(
     except Refused as refused:
         await query.answer(refusal_text(refused), show_alert=True)
         return
+    audit.record(
+        session, person.id, audit.Action.EVENT_CANCELLED, target=f"event #{callback_data.id}"
+    )
     event = await session.get(Event, callback_data.id)
     assert event is not None
     await notices.cancelled(session, event, held, now)

@@ -28,7 +28,7 @@ from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
 from handlers.ui.filters import has_text, is_admin, is_command, staff_in_private_chat
 from handlers.ui.screens import refuse_stale
 from scheduler.delivery import Bounce, Rendered, Renderer
-from storage import faq_log, outbox
+from storage import audit, faq_log, outbox
 from storage.base import WallClock
 from storage.faq_log import FaqQuestion
 from storage.outbox import OutboxMessage, Outcome
@@ -305,7 +305,9 @@ async def reply_not_text(message: Message) -> None:
     await message.answer(_("Please send the reply as a text message, or /cancel."))
 
 
-async def reload_content(message: Message, person: Person, library: Library) -> None:
+async def reload_content(
+    message: Message, session: AsyncSession, person: Person, library: Library
+) -> None:
     if not person.is_admin:
         await message.answer(_("This command is for the programme staff."))
         return
@@ -327,6 +329,7 @@ async def reload_content(message: Message, person: Person, library: Library) -> 
         )
         return
     entries, topics = len(shelf.knowledge), len(shelf.knowledge.categories)
+    audit.record(session, person.id, audit.Action.RELOAD, details={"entries": entries})
     await message.answer(
         _("Knowledge base reloaded: {entries}, {topics}.").format(
             entries=ngettext("{count} entry", "{count} entries", entries).format(count=entries),
