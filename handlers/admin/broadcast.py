@@ -544,7 +544,7 @@ async def send_now(
     await state.clear()
     await edit_or_send(
         query,
-        _("📤 Broadcast #{id} is on its way to {count} people. Its progress follows.").format(
+        _("📤 Broadcast #{id} is on its way. Recipients: {count}. Its progress follows.").format(
             id=broadcast.id, count=notices.number(broadcast.total)
         ),
     )
