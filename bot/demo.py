@@ -24,6 +24,7 @@ from bot.settings import Settings
 from content.coaches import COACHES_FILE
 from content.events import EVENTS_FILE
 from content.library import Library
+from scheduler.broadcasts import run_broadcasts
 from scheduler.coaching import expire_coaching
 from scheduler.desks import expire_desk_offers, release_no_shows
 from storage.base import WallClock, utcnow
@@ -157,12 +158,13 @@ async def run_demo(settings: Settings, script: list[str] | None = None) -> int:
             await seed(runtime)
 
             async def move_clock(moment: datetime) -> None:
-                """What a running bot would do at that moment: its desk jobs run, and the
-                delivery engine looks at once at what has fallen due."""
+                """What a running bot would do at that moment: its jobs run (desks, coaching,
+                broadcasts), and the delivery engine looks at once at what has fallen due."""
                 clock.move_to(moment)
                 await expire_desk_offers(runtime.factory, runtime.places, clock)
                 await release_no_shows(runtime.factory, runtime.places, clock)
                 await expire_coaching(runtime.factory, clock)
+                await run_broadcasts(runtime.factory, clock)
                 runtime.doorbell.ring()
 
             people: dict[str, SandboxUser] = {

@@ -84,8 +84,8 @@ def number(value: int) -> str:
 
 def progress_text(broadcast: Broadcast, done: sending.Progress, now: datetime) -> str:
     counts = _(
-        "Sent: {sent} · failed: {failed} · blocked the bot: {blocked} · remaining: {remaining} "
-        "of {total}"
+        "Sent: {sent} · failed: {failed} · unreachable (blocked the bot or never started it): "
+        "{blocked} · remaining: {remaining} of {total}"
     ).format(
         sent=number(done.sent),
         failed=number(done.failed),

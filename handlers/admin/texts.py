@@ -127,6 +127,13 @@ def recent_text(
     for row in latest:
         moment = row.scheduled_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         done = progress[row.id]
+        if row.status == Status.SCHEDULED:
+            lines.append(
+                _("#{id} · {status} · {time}").format(
+                    id=row.id, status=status_name(row.status), time=moment
+                )
+            )
+            continue
         line = _("#{id} · {status} · {time} · sent {sent} of {total}").format(
             id=row.id,
             status=status_name(row.status),

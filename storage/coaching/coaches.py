@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, delete, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import insert
+from storage.base import insert, utcnow
 from storage.coaching.slots import Availability, Window
 from storage.coaching.tables import (
     Coach,
@@ -131,10 +131,10 @@ async def sync_coaches(session: AsyncSession, seeds: Iterable[Any], places: Plac
             continue
         place = by_key.get(seed.location) if seed.location else None
         first_name = seed.name.split()[0]
-        await session.execute(
-            insert(session, User).values(id=seed.user_id, first_name=first_name)
-            .on_conflict_do_nothing()
-        )  # fmt: skip
+        # Not started yet: like someone who blocked the bot, not written to (a broadcast
+        # leaves them out) until their first message clears the mark.
+        unseen = {"id": seed.user_id, "first_name": first_name, "blocked_at": utcnow()}
+        await session.execute(insert(session, User).values(**unseen).on_conflict_do_nothing())
         await set_roles(session, seed.user_id, is_coach=True)
         values = {
             "key": seed.key,

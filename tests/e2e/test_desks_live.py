@@ -134,3 +134,20 @@ async def test_the_events_demo_writes_an_event_registers_waits_is_reminded_moved
     assert "klo 18.00–20.00" in moved
     cancelled = "❌ Peruttu: Pitch-dekkien arviointi-ilta"
     assert cancelled in moved.split("Да, отменить", 1)[1]
+
+
+async def test_the_broadcast_demo_schedules_an_announcement_that_each_reads_in_their_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = (DEMO_SCRIPT.parent / "broadcast.txt").read_text(encoding="utf-8").splitlines()
+    assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
+    transcript = capsys.readouterr().out
+    composed, sent = transcript.split("-- the bot's clock: Tue 2027-01-19 10:30 EET", 1)
+    assert "👁 Предпросмотр: 🇫🇮 Suomi" in composed  # Olga works in Russian
+    assert "🕒 Рассылка #1 запланирована на 2027-01-19 11:00 (Europe/Moscow)" in composed
+    assert "bot -> entrepreneur: Open day at the Business Oasis" not in composed
+    anna = sent.split("bot -> entrepreneur: Open day at the Business Oasis", 1)[1]
+    assert anna.split("\n", 2)[1].strip() == "[1] Book a desk"
+    mikko = sent.split("bot -> coach: Avoimien ovien päivä", 1)[1]
+    assert mikko.split("\n", 2)[1].strip() == "[1] Varaa työpiste"
+    assert "bot -> admin: ✅ Рассылка #1 завершена." in sent
