@@ -33,6 +33,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
     UserMiddleware,
 )
+from bot.middlewares.observe import observe
 from bot.middlewares.throttling import TokenBuckets
 from bot.outgoing import guard
 from bot.retry import RetryMiddleware
@@ -121,8 +122,8 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         await engine.dispose()
         reason = exc.orig if isinstance(exc, DBAPIError) else exc
         raise ConfigError(f"DATABASE_URL: cannot open the database ({reason})") from None
-    doorbell = Doorbell()
-    factory = create_session_factory(engine, outbox_doorbell=doorbell)
+    doorbell, metrics = Doorbell(), Metrics()
+    factory = create_session_factory(engine, outbox_doorbell=doorbell, tally=metrics.tally)
     async with unit_of_work(factory) as session:
         await places_store.sync_places(session, seeds)
         places = await places_store.load_places(session)
@@ -133,7 +134,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)
     return Runtime(
-        settings, engine, factory, storage, isolation, i18n, library, places, doorbell=doorbell
+        settings, engine, factory, storage, isolation, i18n, library, places, metrics, doorbell
     )
 
 
@@ -194,6 +195,7 @@ def create_delivery(runtime: Runtime, bot: Bot) -> Delivery:
         lease=timedelta(seconds=settings.delivery_lease_seconds),
         admin_ids=settings.admin_ids,
         bounces=bounces(),
+        metrics=runtime.metrics,
     )
 
 
@@ -224,6 +226,7 @@ def create_dispatcher(
     )
     buckets = TokenBuckets(settings.throttle_rate, settings.throttle_burst, clock)
     update = dispatcher.update
+    observe(dispatcher, runtime.metrics)  # first: the outermost, and the handlers' names
     update.outer_middleware(
         ErrorBoundaryMiddleware(runtime.i18n, runtime.factory, directory, runtime.metrics)
     )
@@ -253,6 +256,8 @@ async def publish_commands(bot: Bot, i18n: I18n) -> None:
                 BotCommand(command="help", description=i18n.gettext("What I can do")),
                 BotCommand(command="language", description=i18n.gettext("Change language")),
                 BotCommand(command="cancel", description=i18n.gettext("Stop the current action")),
+                BotCommand(command="mydata", description=i18n.gettext("Your data")),
+                BotCommand(command="forgetme", description=i18n.gettext("Erase your data")),
             ]
         try:
             await bot.set_my_commands(commands, language_code=locale)

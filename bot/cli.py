@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings, prepare_database_folder
 from content.loader import ContentError
 
@@ -122,10 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"concierge: configuration error: {exc}", file=sys.stderr)
         return 2
     command = args.command or ("run" if settings.bot_token else "demo")
-    logging.basicConfig(
-        level=settings.log_level if command != "demo" else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+    configure_logging(
+        settings.log_level if command != "demo" else logging.WARNING, settings.log_format
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

@@ -10,6 +10,7 @@ from contextlib import suppress
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.app import Runtime
 from storage.engine import ping
@@ -19,9 +20,23 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 
 async def run_polling(runtime: Runtime, bot: Bot, dispatcher: Dispatcher) -> None:
-    """Long polling until SIGTERM/SIGINT; in-flight updates finish before the exit."""
+    """Long polling until SIGTERM/SIGINT; in-flight updates finish before the exit. /healthz
+    and /metrics are served on WEB_HOST:WEB_PORT as in webhook mode (if that port is taken,
+    the bot still polls and says so)."""
     await bot.delete_webhook()
-    await poll(runtime, bot, dispatcher)
+    runner = web.AppRunner(create_ops_app(runtime))
+    await runner.setup()
+    host, port = runtime.settings.web_host, runtime.settings.web_port
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        log.warning(
+            "/healthz and /metrics not served: cannot listen on %s:%s (%s)", host, port, exc
+        )
+    try:
+        await poll(runtime, bot, dispatcher)
+    finally:
+        await runner.cleanup()
 
 
 async def poll(
@@ -47,19 +62,7 @@ def create_web_app(
     """
     settings = runtime.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    app = web.Application()
-
-    async def healthz(_request: web.Request) -> web.Response:
-        database = await ping(runtime.engine)
-        return web.json_response(
-            {"ok": database, "database": database}, status=200 if database else 503
-        )
-
-    async def metrics(_request: web.Request) -> web.Response:
-        return web.Response(text=runtime.metrics.render(), content_type="text/plain")
-
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    app = create_ops_app(runtime)
     SimpleRequestHandler(
         dispatcher, bot, secret_token=secret, handle_in_background=handle_in_background
     ).register(app, path=WEBHOOK_PATH)
@@ -73,6 +76,25 @@ def create_web_app(
         )
 
     app.on_startup.append(announce)
+    return app
+
+
+def create_ops_app(runtime: Runtime) -> web.Application:
+    """/healthz (200 when the database answers, else 503) and /metrics (Prometheus)."""
+    app = web.Application()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        database = await ping(runtime.engine)
+        return web.json_response(
+            {"ok": database, "database": database}, status=200 if database else 503
+        )
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = await runtime.metrics.exposition(runtime.factory)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     return app
 
 

@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError
@@ -31,7 +32,8 @@ async def serve(settings: Settings) -> None:
             await bot.session.close()
             raise
         dispatcher = create_dispatcher(runtime)
-        scheduler = create_scheduler(runtime.storage, runtime.engine)
+        retention = timedelta(days=settings.retention_days)
+        scheduler = create_scheduler(runtime.storage, runtime.engine, runtime.factory, retention)
         add_desk_jobs(scheduler, runtime.factory, runtime.places)
         add_coaching_jobs(scheduler, runtime.factory)
         add_broadcast_jobs(scheduler, runtime.factory)

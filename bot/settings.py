@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: Literal["en", "ru", "fi"] = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object a line, for a log collector"
+    )
     knowledge_dir: Path | None = None
     places_file: Path | None = None
     coaches_file: Path | None = None
@@ -51,6 +54,11 @@ class Settings(BaseSettings):
     throttle_burst: int = Field(default=5, ge=1)
     max_concurrent_updates: int = Field(
         default=32, ge=1, le=1000, description="updates handled at once by one instance"
+    )
+    retention_days: int = Field(
+        default=365,
+        ge=30,
+        description="question texts and audit entries older than this are anonymised",
     )
 
     @field_validator("admin_ids", mode="before")
@@ -111,6 +119,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -5,9 +5,12 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """Every router, fallbacks last (a fresh set each call, so each dispatcher owns its own)."""
-    from handlers import bookings, fallback, settings, start
+    from handlers import bookings, fallback, privacy, settings, start
     from handlers.admin import broadcast as admin_broadcast
+    from handlers.admin import export as admin_export
     from handlers.admin import roles as admin_roles
+    from handlers.admin import sending as admin_sending
+    from handlers.admin import stats as admin_stats
     from handlers.coaching import afterwards, answers, editor, panel
     from handlers.coaching import browse as coaching_browse
     from handlers.coaching import sessions as coaching_sessions
@@ -23,12 +26,16 @@ def get_routers() -> list[Router]:
         coaching_staff.create_router(),  # first: `/start coach_<token>` before /start
         start.create_router(),
         settings.create_router(),
+        privacy.create_router(),  # /mydata, /forgetme: before any flow takes them as text
         faq_staff.create_router(),
         staff.create_router(),
         events_staff.create_router(),
         events_admin.create_router(),
         admin_broadcast.create_router(),
+        admin_sending.create_router(),
         admin_roles.create_router(),
+        admin_stats.create_router(),
+        admin_export.create_router(),
         closures.create_router(),
         flow.create_router(),
         choice.create_router(),

@@ -12,6 +12,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.settings import Settings
+from handlers.privacy import notice_text
 from handlers.ui.callbacks import LanguageCB, MenuAction, MenuCB
 from handlers.ui.keyboards import language_picker, main_menu, settings_menu
 from handlers.ui.screens import edit_or_send
@@ -99,12 +101,14 @@ async def choose_language(
     person: Person,
     directory: Directory,
     i18n: I18n,
+    settings: Settings,
 ) -> None:
     first_choice = person.locale is None
     await directory.set_locale(session, person, callback_data.locale)
     with i18n.use_locale(callback_data.locale):
-        if first_choice:
+        if first_choice:  # the privacy notice, once, in the language just chosen
             text = _("Great, I will speak English with you. {menu}").format(menu=menu_text())
+            text += "\n\n" + notice_text(settings.retention_days)
         else:
             text = _("Language changed to English. {menu}").format(menu=menu_text())
         await edit_or_send(query, text, main_menu())

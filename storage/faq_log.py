@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, func, select, update
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
+from storage.tally import tally
 
 MAX_LOGGED_TEXT = 4096  # a whole Telegram message: the staff see a handed-off question in full
 
@@ -67,6 +68,7 @@ async def log_question(
     )
     session.add(question)
     await session.flush()
+    tally(session, "faq", outcome)
     return question.id
 
 
@@ -134,3 +136,19 @@ async def waiting(session: AsyncSession, limit: int) -> tuple[list[FaqQuestion],
         .limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+async def anonymise_before(session: AsyncSession, moment: datetime, anonymous_id: int) -> int:
+    """Questions asked before `moment` lose their text, who asked (they go to `anonymous_id`,
+    the row that stands for nobody) and who replied; the outcome, the entry and the feedback
+    stay for statistics. How many were anonymised."""
+    result = await session.execute(
+        update(FaqQuestion)
+        .where(
+            FaqQuestion.created_at < moment,
+            or_(FaqQuestion.user_id != anonymous_id, FaqQuestion.staff_replied_by.is_not(None)),
+        )
+        .values(text="", user_id=anonymous_id, staff_replied_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -402,7 +402,22 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return min((moment for moment in (pending, leased) if moment is not None), default=None)
 
 
+async def backlog(session: AsyncSession, now: datetime) -> dict[int, tuple[int, float]]:
+    """Per priority, the pending rows already due and how many seconds the oldest of them is
+    overdue (what /metrics reports; rows due later are not a backlog)."""
+    rows = await session.execute(
+        select(OutboxMessage.priority, func.count(), func.min(OutboxMessage.due_at))
+        .where(OutboxMessage.state == State.PENDING, OutboxMessage.due_at <= now)
+        .group_by(OutboxMessage.priority)
+    )
+    return {
+        int(priority): (int(depth), max(0.0, (now - oldest).total_seconds()))
+        for priority, depth, oldest in rows
+    }
+
+
 __all__ = [
-    "BULK", "Doorbell", "OutboxMessage", "Outcome", "State", "claim", "drop", "drop_for_chat",
-    "enqueue", "enqueue_bulk", "gone_out", "next_due", "renew", "sent_messages", "settle",
+    "BULK", "Doorbell", "OutboxMessage", "Outcome", "State", "backlog", "claim", "drop",
+    "drop_for_chat", "enqueue", "enqueue_bulk", "gone_out", "next_due", "renew", "sent_messages",
+    "settle",
 ]  # fmt: skip

@@ -62,7 +62,7 @@ async def test_language_can_be_changed_in_settings(person: Person) -> None:
     await mikko.send("/start")
     await mikko.click("Suomi")
     await mikko.click("Asetukset")
-    assert labels(mikko) == ["Kieli: 🇫🇮 Suomi", "🔔 Muistutukset", "« Päävalikko"]
+    assert labels(mikko) == ["Kieli: 🇫🇮 Suomi", "🔔 Muistutukset", "🔒 Tietosuoja", "« Päävalikko"]
     await mikko.click("Kieli")
     await mikko.click("English")
     assert mikko.last.text.startswith("Language changed to English.")

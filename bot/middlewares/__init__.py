@@ -1,5 +1,6 @@
-"""The update pipeline, outer to inner: errors → throttling → concurrency limit → (aiogram's
-per-chat lock and conversation state) → db session → user → locale."""
+"""The update pipeline, outer to inner: observe (update id, latency) → errors → throttling →
+concurrency limit → (aiogram's per-chat lock and conversation state) → db session → user →
+locale; inside, the handler's name for the metrics (`observe.NameHandler`)."""
 
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.errors import ErrorBoundaryMiddleware

@@ -43,7 +43,7 @@ class ErrorBoundaryMiddleware(BaseMiddleware):
         except TelegramForbiddenError as error:
             await self._blocked(data, error)
         except Exception:
-            self.metrics.errors_total += 1
+            self.metrics.failed()
             update_id = event.update_id if isinstance(event, Update) else None
             log.exception("update %s failed", update_id)
             await self._apologise(event, data)

@@ -86,7 +86,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None or self.buckets.take(user.id):
             return await handler(event, data)
-        self.metrics.throttled_total += 1
+        self.metrics.throttled()
         if self.buckets.warn_once(user.id) and isinstance(event, Update):
             await self._slow_down(event, user, data["bot"])
         elif isinstance(event, Update) and event.callback_query is not None:

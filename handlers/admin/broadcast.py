@@ -1,7 +1,7 @@
 """`/broadcast`: an admin writes an announcement as an ordinary Telegram message (formatting,
 optionally one photo or document), adds a variant per language and optionally one button,
 picks the audience, sees a preview exactly as recipients will, then sends it now or at a set
-time. `/broadcasts` lists the latest ones, with Cancel for those not finished.
+time (handlers.admin.sending).
 
 The draft lives in the conversation state; the broadcast is written only when sent or
 scheduled, and its copies go out through the outbox (storage.broadcasts, scheduler/broadcasts).
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -29,9 +29,6 @@ from handlers.admin.callbacks import BroadcastCB
 from handlers.admin.texts import (
     audience_text,
     draft_text,
-    language_counts,
-    recent_text,
-    typed_moment,
 )
 from handlers.desks.texts import locale as current_locale
 from handlers.events.screens import short_label
@@ -39,17 +36,12 @@ from handlers.events.texts import plain_title
 from handlers.ui.callbacks import Locale, MenuAction
 from handlers.ui.filters import has_text, is_admin, not_command, staff_in_private_chat
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
-from handlers.ui.screens import edit_or_send, own_message
-from scheduler.delivery import Rendered
-from storage import audit
+from handlers.ui.screens import edit_or_send
 from storage.base import WallClock
-from storage.broadcasts import sending
 from storage.broadcasts.audience import MAX_DAYS, Audience, Kind, recipients
-from storage.broadcasts.tables import Status
 from storage.desks.places import Places
 from storage.events import listing
 from storage.events.tables import Event, EventStatus
-from storage.users import Person
 
 MAX_AHEAD = timedelta(days=60)
 CONTENT = {ContentType.TEXT, ContentType.PHOTO, ContentType.DOCUMENT}
@@ -67,7 +59,7 @@ def zone_of(places: Places) -> ZoneInfo:
     return places.all[0].timezone if places.all else ZoneInfo("Europe/Helsinki")
 
 
-async def _draft(state: FSMContext) -> dict[str, Any] | None:
+async def draft_of(state: FSMContext) -> dict[str, Any] | None:
     data = await state.get_data()
     return data if "variants" in data and data.get("variants") else None
 
@@ -182,7 +174,7 @@ async def use_buttons(message: Message) -> None:
     await message.answer(_("Please use the buttons of the draft, or send /cancel to stop."))
 
 
-async def _expired(query: CallbackQuery) -> None:
+async def expired(query: CallbackQuery) -> None:
     await query.answer(
         _("This draft is no longer open. Send /broadcast to write a new one."), show_alert=True
     )
@@ -196,8 +188,8 @@ async def show_draft(
     settings: Settings,
     wall_clock: WallClock,
 ) -> None:
-    if (data := await _draft(state)) is None:
-        await _expired(query)
+    if (data := await draft_of(state)) is None:
+        await expired(query)
         return
     await state.set_state(WriteBroadcast.draft)
     text, markup = await _screen(session, data, places, wall_clock(), settings)
@@ -206,8 +198,8 @@ async def show_draft(
 
 
 async def ask_variant(query: CallbackQuery, callback_data: BroadcastCB, state: FSMContext) -> None:
-    if await _draft(state) is None or callback_data.lang is None:
-        await _expired(query)
+    if await draft_of(state) is None or callback_data.lang is None:
+        await expired(query)
         return
     await state.update_data(editing=str(callback_data.lang))
     await state.set_state(WriteBroadcast.message)
@@ -216,8 +208,8 @@ async def ask_variant(query: CallbackQuery, callback_data: BroadcastCB, state: F
 
 
 async def pick_button(query: CallbackQuery, state: FSMContext) -> None:
-    if await _draft(state) is None:
-        await _expired(query)
+    if await draft_of(state) is None:
+        await expired(query)
         return
     rows = [[button(_("No button"), BroadcastCB(action=A.BUTTON_SET))]]
     rows += [
@@ -251,8 +243,8 @@ async def _event_choices(
 async def pick_button_event(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, wall_clock: WallClock
 ) -> None:
-    if await _draft(state) is None:
-        await _expired(query)
+    if await draft_of(state) is None:
+        await expired(query)
         return
     markup = await _event_choices(session, wall_clock(), A.BUTTON_SET, notices.EVENT_BUTTON)
     if markup is None:
@@ -278,8 +270,8 @@ async def set_button(
     settings: Settings,
     wall_clock: WallClock,
 ) -> None:
-    if (data := await _draft(state)) is None:
-        await _expired(query)
+    if (data := await draft_of(state)) is None:
+        await expired(query)
         return
     kind, now = callback_data.kind, wall_clock()
     spec: dict[str, Any] | None
@@ -293,7 +285,7 @@ async def set_button(
     elif kind in {str(flow) for flow in notices.FLOWS}:
         spec = {"kind": kind, "ref": None}
     else:
-        await _expired(query)
+        await expired(query)
         return
     data["button"] = spec
     await state.update_data(button=spec)
@@ -304,8 +296,8 @@ async def set_button(
 
 
 async def pick_audience(query: CallbackQuery, state: FSMContext) -> None:
-    if await _draft(state) is None:
-        await _expired(query)
+    if await draft_of(state) is None:
+        await expired(query)
         return
     choices = (
         (_("Everyone"), BroadcastCB(action=A.AUDIENCE_SET, kind=Kind.EVERYONE)),
@@ -332,8 +324,8 @@ async def pick_audience_value(
     places: Places,
     wall_clock: WallClock,
 ) -> None:
-    if await _draft(state) is None:
-        await _expired(query)
+    if await draft_of(state) is None:
+        await expired(query)
         return
     back = [button(_("« Back to the draft"), BroadcastCB(action=A.DRAFT))]
     kind = callback_data.kind
@@ -372,7 +364,7 @@ async def pick_audience_value(
         await query.answer()
         return
     else:
-        await _expired(query)
+        await expired(query)
         return
     await edit_or_send(query, text, markup)
     await query.answer()
@@ -387,24 +379,24 @@ async def set_audience(
     settings: Settings,
     wall_clock: WallClock,
 ) -> None:
-    if (data := await _draft(state)) is None:
-        await _expired(query)
+    if (data := await draft_of(state)) is None:
+        await expired(query)
         return
     now = wall_clock()
     try:
         kind = Kind(callback_data.kind)
     except ValueError:
-        await _expired(query)
+        await expired(query)
         return
     value: str | int | None = None
     if kind is Kind.LANGUAGE:
         if callback_data.lang is None:
-            await _expired(query)
+            await expired(query)
             return
         value = str(callback_data.lang)
     elif kind is Kind.LOCATION:
         if places.get(callback_data.n) is None:
-            await _expired(query)
+            await expired(query)
             return
         value = callback_data.n
     elif kind is Kind.EVENT:
@@ -413,7 +405,7 @@ async def set_audience(
             return
         value = callback_data.n
     elif kind is Kind.ACTIVE:
-        await _expired(query)  # typed, never pressed
+        await expired(query)  # typed, never pressed
         return
     data["audience"] = Audience(kind, value).as_json()
     await state.update_data(audience=data["audience"])
@@ -431,7 +423,7 @@ async def typed_days(
     settings: Settings,
     wall_clock: WallClock,
 ) -> None:
-    if (data := await _draft(state)) is None:
+    if (data := await draft_of(state)) is None:
         await state.clear()
         await message.answer(_("This draft is no longer open. Send /broadcast to write a new one."))
         return
@@ -446,225 +438,10 @@ async def typed_days(
     await message.answer(text, reply_markup=markup)
 
 
-async def preview(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    places: Places,
-    settings: Settings,
-    wall_clock: WallClock,
-    bot: Bot,
-) -> None:
-    if (data := await _draft(state)) is None:
-        await _expired(query)
-        return
-    now = wall_clock()
-    people = await recipients(
-        session, Audience.from_json(data["audience"]), now, settings.default_locale
-    )
-    await query.answer()
-    chat = query.from_user.id
-    for locale in Locale:
-        if locale not in data["variants"]:
-            continue
-        await bot.send_message(
-            chat, _("👁 Preview: {language}").format(language=LANGUAGE_NAMES[locale])
-        )
-        copy = notices.copy_for(
-            data["variants"], settings.default_locale, data.get("button"), locale
-        )
-        await send_copy(bot, chat, copy)
-    counts = language_counts(people, data["variants"], settings.default_locale)
-    rows = [
-        [button(_("📤 Send now"), BroadcastCB(action=A.SEND))],
-        [button(_("🕒 Schedule"), BroadcastCB(action=A.SCHEDULE))],
-        [button(_("« Back to the draft"), BroadcastCB(action=A.DRAFT))],
-    ]
-    await bot.send_message(
-        chat,
-        counts if people else _("⚠️ Nobody is in this audience. Choose another one."),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows if people else rows[2:]),
-    )
-
-
-async def send_copy(bot: Bot, chat_id: int, copy: Rendered) -> None:
-    """The copy exactly as the delivery engine sends it."""
-    if copy.media is None:
-        await bot.send_message(chat_id, copy.text, reply_markup=copy.markup)
-        return
-    kind, file_id = copy.media
-    send = bot.send_photo if kind == "photo" else bot.send_document
-    await send(chat_id, file_id, caption=copy.text or None, reply_markup=copy.markup)
-
-
-async def _create(
-    session: AsyncSession,
-    person: Person,
-    data: dict[str, Any],
-    settings: Settings,
-    when: datetime,
-) -> sending.Broadcast:
-    return await sending.create(
-        session,
-        person.id,
-        variants=data["variants"],
-        default_locale=settings.default_locale,
-        button=data.get("button"),
-        audience=Audience.from_json(data["audience"]),
-        scheduled_at=when,
-    )
-
-
-async def send_now(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    person: Person,
-    settings: Settings,
-    wall_clock: WallClock,
-) -> None:
-    if (data := await _draft(state)) is None:
-        await _expired(query)
-        return
-    now = wall_clock()
-    audience = Audience.from_json(data["audience"])
-    if not await recipients(session, audience, now, settings.default_locale):
-        await query.answer(_("⚠️ Nobody is in this audience. Choose another one."), show_alert=True)
-        return
-    broadcast = await _create(session, person, data, settings, now)
-    await sending.launch_due(session, now, only=broadcast.id)
-    notices.tell_progress(session, broadcast)
-    audit.record(
-        session,
-        person.id,
-        audit.Action.BROADCAST_SENT,
-        target=f"broadcast #{broadcast.id}",
-        details={"recipients": broadcast.total, "audience": broadcast.audience},
-    )
-    await state.clear()
-    await edit_or_send(
-        query,
-        _("📤 Broadcast #{id} is on its way. Recipients: {count}. Its progress follows.").format(
-            id=broadcast.id, count=notices.number(broadcast.total)
-        ),
-    )
-    await query.answer()
-
-
-async def ask_when(
-    query: CallbackQuery, state: FSMContext, places: Places, wall_clock: WallClock
-) -> None:
-    if await _draft(state) is None:
-        await _expired(query)
-        return
-    await state.set_state(WriteBroadcast.when)
-    zone = zone_of(places)
-    example = (wall_clock().astimezone(zone) + timedelta(days=1)).strftime("%Y-%m-%d 10:00")
-    await edit_or_send(
-        query,
-        _("When should it go out? Write the date and time as {example}, {zone} time.").format(
-            example=example, zone=zone.key
-        ),
-    )
-    await query.answer()
-
-
-async def typed_when(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    person: Person,
-    places: Places,
-    settings: Settings,
-    wall_clock: WallClock,
-) -> None:
-    if (data := await _draft(state)) is None:
-        await state.clear()
-        await message.answer(_("This draft is no longer open. Send /broadcast to write a new one."))
-        return
-    now, zone = wall_clock(), zone_of(places)
-    moment = typed_moment(message.text or "", zone)
-    if moment is None:
-        await message.answer(
-            _("Please write the date and time as 2027-01-15 10:00, {zone} time.").format(
-                zone=zone.key
-            )
-        )
-        return
-    if moment <= now or moment > now + MAX_AHEAD:
-        await message.answer(_("Please choose a time in the next 60 days."))
-        return
-    broadcast = await _create(session, person, data, settings, moment)
-    audit.record(
-        session,
-        person.id,
-        audit.Action.BROADCAST_SCHEDULED,
-        target=f"broadcast #{broadcast.id}",
-        details={"at": moment.isoformat(), "audience": broadcast.audience},
-    )
-    await state.clear()
-    await message.answer(
-        _(
-            "🕒 Broadcast #{id} is scheduled for {time} ({zone}). It goes to the audience as it "
-            "is at that moment."
-        ).format(
-            id=broadcast.id, time=moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"), zone=zone.key
-        ),
-        reply_markup=notices.cancel_markup(broadcast.id),
-    )
-
-
 async def discard(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await edit_or_send(query, _("The draft is discarded."))
     await query.answer()
-
-
-async def cancel_broadcast(
-    query: CallbackQuery,
-    callback_data: BroadcastCB,
-    session: AsyncSession,
-    person: Person,
-    wall_clock: WallClock,
-) -> None:
-    now = wall_clock()
-    broadcast = await sending.cancel(session, callback_data.n, now)
-    if broadcast is None:
-        current = await sending.get(session, callback_data.n)
-        if current is None:
-            await query.answer(_("This broadcast does not exist."), show_alert=True)
-            return
-        done = await sending.progress(session, current)
-        await query.answer(_("This broadcast has already ended."), show_alert=True)
-        if own_message(query) is not None:
-            await edit_or_send(query, notices.progress_text(current, done, now))
-        return
-    audit.record(
-        session, person.id, audit.Action.BROADCAST_CANCELLED, target=f"broadcast #{broadcast.id}"
-    )
-    notices.tell_progress(session, broadcast)  # the progress message loses its button
-    done = await sending.progress(session, broadcast)
-    await query.answer(_("The broadcast is cancelled."))
-    await edit_or_send(query, notices.progress_text(broadcast, done, now))
-
-
-async def list_broadcasts(message: Message, session: AsyncSession, places: Places) -> None:
-    latest = await sending.recent(session, 10)
-    progress = {row.id: await sending.progress(session, row) for row in latest}
-    rows = [
-        [
-            button(
-                _("✖️ Cancel #{id}").format(id=row.id),
-                BroadcastCB(action=A.CANCEL, n=row.id),
-            )
-        ]
-        for row in latest
-        if row.status in (Status.SCHEDULED, Status.SENDING)
-    ]
-    await message.answer(
-        recent_text(latest, progress, zone_of(places)),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
-    )
 
 
 def create_router() -> Router:
@@ -673,13 +450,10 @@ def create_router() -> Router:
         observer.filter(is_admin)
         observer.middleware(staff_in_private_chat)
     router.message.register(start, Command("broadcast"))
-    router.message.register(list_broadcasts, Command("broadcasts"))
     router.message.register(written, WriteBroadcast.message, not_command)
     router.message.register(typed_days, WriteBroadcast.days, has_text, not_command)
-    router.message.register(typed_when, WriteBroadcast.when, has_text, not_command)
     router.message.register(use_buttons, WriteBroadcast.draft, not_command)
     router.message.register(not_content, WriteBroadcast.days, not_command)
-    router.message.register(not_content, WriteBroadcast.when, not_command)
     cb = router.callback_query
     cb.register(show_draft, BroadcastCB.filter(F.action == A.DRAFT))
     cb.register(ask_variant, BroadcastCB.filter(F.action == A.VARIANT))
@@ -689,9 +463,5 @@ def create_router() -> Router:
     cb.register(pick_audience, BroadcastCB.filter(F.action == A.AUDIENCE))
     cb.register(pick_audience_value, BroadcastCB.filter(F.action == A.AUDIENCE_PICK))
     cb.register(set_audience, BroadcastCB.filter(F.action == A.AUDIENCE_SET))
-    cb.register(preview, BroadcastCB.filter(F.action == A.PREVIEW))
-    cb.register(send_now, BroadcastCB.filter(F.action == A.SEND))
-    cb.register(ask_when, BroadcastCB.filter(F.action == A.SCHEDULE))
     cb.register(discard, BroadcastCB.filter(F.action == A.DISCARD))
-    cb.register(cancel_broadcast, BroadcastCB.filter(F.action == A.CANCEL))
     return router

@@ -36,11 +36,12 @@ from handlers.ui.keyboards import button, home_button
 from storage import coaching
 from storage.coaching.tables import Coach, CoachingSession, Status
 from storage.desks.places import Places
+from storage.privacy import is_erased
 from storage.users import User
 
 
 def person_name(user: User | None) -> str:
-    if user is None:
+    if user is None or is_erased(user.id):
         return _("(someone who has left)")
     name = " ".join(part for part in (user.first_name, user.last_name) if part) or str(user.id)
     return f"{name} (@{user.username})" if user.username else name

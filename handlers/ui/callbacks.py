@@ -26,6 +26,7 @@ class MenuAction(StrEnum):
     HOME = "home"
     SETTINGS_LANGUAGE = "lang"
     SETTINGS_REMINDERS = "rem"
+    SETTINGS_PRIVACY = "priv"
 
 
 class Locale(StrEnum):

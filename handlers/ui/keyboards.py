@@ -69,5 +69,6 @@ def settings_menu(current: str) -> InlineKeyboardMarkup:
     builder.button(
         text=_("🔔 Reminders"), callback_data=MenuCB(action=MenuAction.SETTINGS_REMINDERS)
     )
+    builder.button(text=_("🔒 Privacy"), callback_data=MenuCB(action=MenuAction.SETTINGS_PRIVACY))
     builder.add(home_button())
     return builder.adjust(1).as_markup()

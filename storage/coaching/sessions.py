@@ -45,6 +45,7 @@ from storage.coaching.tables import (
     Status,
 )
 from storage.desks.places import Places
+from storage.tally import tally
 
 ANSWER_WITHIN = timedelta(hours=24)  # a request not answered by then expires
 MIN_TOPIC, MAX_TOPIC = 10, 1000
@@ -349,6 +350,7 @@ async def request(
             if await _has_other_session(session, user_id, starts_at, coach)
             else Reason.TAKEN
         )
+    tally(session, "booking", "coaching")
     return booked
 
 

@@ -41,6 +41,7 @@ from storage.desks.rules import (
     free_desks,
 )
 from storage.desks.tables import LIVE, DeskBooking, DeskDay, DeskSlot, Reason, Refused, Status
+from storage.tally import tally
 
 __all__ = [
     "LIVE",
@@ -96,6 +97,7 @@ async def book(
     booking = await claim(session, place, user_id, day, period, candidates, now)
     if booking is None:
         raise Refused(Reason.TAKEN)
+    tally(session, "booking", "desk")
     return booking
 
 

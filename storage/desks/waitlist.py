@@ -21,6 +21,7 @@ from storage.desks import days
 from storage.desks.opening import Period, Place
 from storage.desks.places import Places, closure_on
 from storage.desks.tables import DeskBooking, DeskSlot, Reason, Refused, Status
+from storage.tally import tally
 
 
 class WaitStatus(StrEnum):
@@ -255,6 +256,7 @@ async def accept(
     await session.refresh(booking)
     if (entry := await _entry_of(session, booking)) is not None:
         _finish(entry, WaitStatus.BOOKED, now)
+    tally(session, "booking", "desk")
     return booking
 
 

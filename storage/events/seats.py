@@ -24,6 +24,7 @@ from storage.events.tables import (
     Registration,
     Seat,
 )
+from storage.tally import tally
 from storage.users import User
 
 
@@ -119,6 +120,7 @@ async def register(session: AsyncSession, event_id: int, user_id: int, now: date
         .execution_options(synchronize_session=False)
     )
     await session.refresh(mine)
+    tally(session, "booking", "event" if seated else "event_waiting")
     return Taken(mine, seated, 0 if seated else await place_in_line(session, mine))
 
 

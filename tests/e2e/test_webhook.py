@@ -82,6 +82,7 @@ async def test_health_and_metrics(webhook_bot: tuple[SandboxServer, str]) -> Non
         async with http.get(f"{base}/healthz") as answer:
             assert (answer.status, await answer.json()) == (200, {"ok": True, "database": True})
         async with http.get(f"{base}/metrics") as answer:
+            assert answer.content_type == "text/plain"
             metrics = await answer.text()
-    assert "concierge_updates_total 1\n" in metrics
-    assert "concierge_errors_total 0\n" in metrics
+    assert 'concierge_updates_total{handler="handlers.start.start"} 1.0\n' in metrics
+    assert "concierge_errors_total 0.0\n" in metrics
