@@ -174,10 +174,28 @@ async def use_buttons(message: Message) -> None:
     await message.answer(_("Please use the buttons of the draft, or send /cancel to stop."))
 
 
+def gone_text() -> str:
+    return _("This draft is no longer open. Send /broadcast to write a new one.")
+
+
 async def expired(query: CallbackQuery) -> None:
-    await query.answer(
-        _("This draft is no longer open. Send /broadcast to write a new one."), show_alert=True
-    )
+    await query.answer(gone_text(), show_alert=True)
+
+
+async def _show_draft(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    data: dict[str, Any],
+    places: Places,
+    now: datetime,
+    settings: Settings,
+) -> None:
+    """Back to the draft screen, in place of the pressed message."""
+    await state.set_state(WriteBroadcast.draft)
+    text, markup = await _screen(session, data, places, now, settings)
+    await edit_or_send(query, text, markup)
+    await query.answer()
 
 
 async def show_draft(
@@ -191,10 +209,7 @@ async def show_draft(
     if (data := await draft_of(state)) is None:
         await expired(query)
         return
-    await state.set_state(WriteBroadcast.draft)
-    text, markup = await _screen(session, data, places, wall_clock(), settings)
-    await edit_or_send(query, text, markup)
-    await query.answer()
+    await _show_draft(query, state, session, data, places, wall_clock(), settings)
 
 
 async def ask_variant(query: CallbackQuery, callback_data: BroadcastCB, state: FSMContext) -> None:
@@ -289,10 +304,7 @@ async def set_button(
         return
     data["button"] = spec
     await state.update_data(button=spec)
-    await state.set_state(WriteBroadcast.draft)
-    text, markup = await _screen(session, data, places, now, settings)
-    await edit_or_send(query, text, markup)
-    await query.answer()
+    await _show_draft(query, state, session, data, places, now, settings)
 
 
 async def pick_audience(query: CallbackQuery, state: FSMContext) -> None:
@@ -409,10 +421,7 @@ async def set_audience(
         return
     data["audience"] = Audience(kind, value).as_json()
     await state.update_data(audience=data["audience"])
-    await state.set_state(WriteBroadcast.draft)
-    text, markup = await _screen(session, data, places, now, settings)
-    await edit_or_send(query, text, markup)
-    await query.answer()
+    await _show_draft(query, state, session, data, places, now, settings)
 
 
 async def typed_days(
@@ -425,7 +434,7 @@ async def typed_days(
 ) -> None:
     if (data := await draft_of(state)) is None:
         await state.clear()
-        await message.answer(_("This draft is no longer open. Send /broadcast to write a new one."))
+        await message.answer(gone_text())
         return
     typed = (message.text or "").strip()
     if not typed.isdigit() or not 1 <= int(typed) <= MAX_DAYS:

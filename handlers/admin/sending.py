@@ -21,6 +21,7 @@ from handlers.admin.broadcast import (
     WriteBroadcast,
     draft_of,
     expired,
+    gone_text,
     not_content,
     zone_of,
 )
@@ -175,7 +176,7 @@ async def typed_when(
 ) -> None:
     if (data := await draft_of(state)) is None:
         await state.clear()
-        await message.answer(_("This draft is no longer open. Send /broadcast to write a new one."))
+        await message.answer(gone_text())
         return
     now, zone = wall_clock(), zone_of(places)
     moment = typed_moment(message.text or "", zone)
