@@ -34,7 +34,7 @@ from handlers.desks.texts import locale as current_locale
 from handlers.events.screens import short_label
 from handlers.events.texts import plain_title
 from handlers.ui.callbacks import Locale, MenuAction
-from handlers.ui.filters import has_text, is_admin, not_command, staff_in_private_chat
+from handlers.ui.filters import has_text, not_command, staff_router
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send
 from storage.base import WallClock
@@ -454,10 +454,7 @@ async def discard(query: CallbackQuery, state: FSMContext) -> None:
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    for observer in (router.message, router.callback_query):
-        observer.filter(is_admin)
-        observer.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(start, Command("broadcast"))
     router.message.register(written, WriteBroadcast.message, not_command)
     router.message.register(typed_days, WriteBroadcast.days, has_text, not_command)

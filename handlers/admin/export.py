@@ -26,7 +26,7 @@ from content.spreadsheet import safe_cell
 from handlers.coaching.afterwards import sessions_csv
 from handlers.desks.staff import MAX_EXPORT_DAYS, bookings_csv, date_range
 from handlers.events.texts import plain_title
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from storage import audit, desks, exports
 from storage.coaching import afterwards
 from storage.coaching.tables import Coach
@@ -168,8 +168,6 @@ async def export(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(export, Command("export"))
     return router

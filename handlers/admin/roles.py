@@ -15,7 +15,7 @@ from bot.settings import Settings
 from handlers.admin.callbacks import RoleAction, RoleCB
 from handlers.desks.staff import person_name
 from handlers.desks.texts import html
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from storage import audit
@@ -191,10 +191,7 @@ async def show_audit(message: Message, command: CommandObject, session: AsyncSes
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    for observer in (router.message, router.callback_query):
-        observer.filter(is_admin)
-        observer.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(list_admins, Command("admins"))
     router.message.register(show_audit, Command("audit"))
     cb = router.callback_query

@@ -29,7 +29,7 @@ from handlers.admin.callbacks import BroadcastAction as A
 from handlers.admin.callbacks import BroadcastCB
 from handlers.admin.texts import language_counts, recent_text, typed_moment
 from handlers.ui.callbacks import Locale
-from handlers.ui.filters import has_text, is_admin, not_command, staff_in_private_chat
+from handlers.ui.filters import has_text, not_command, staff_router
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send, own_message
 from scheduler.delivery import Rendered
@@ -258,10 +258,7 @@ async def list_broadcasts(message: Message, session: AsyncSession, places: Place
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    for observer in (router.message, router.callback_query):
-        observer.filter(is_admin)
-        observer.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(list_broadcasts, Command("broadcasts"))
     router.message.register(typed_when, WriteBroadcast.when, has_text, not_command)
     router.message.register(not_content, WriteBroadcast.when, not_command)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.admin.charts import ChartTexts, render
 from handlers.desks.texts import format_locale, html, locale
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from storage import stats
 from storage.base import WallClock
 from storage.coaching.tables import Status
@@ -216,8 +216,6 @@ async def show_stats(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(show_stats, Command("stats"))
     return router

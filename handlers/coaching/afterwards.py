@@ -22,7 +22,7 @@ from handlers.coaching.callbacks import AfterAction, AfterCB
 from handlers.coaching.screens import person_name
 from handlers.coaching.texts import html, minutes_of, refusal_text, when, zone_of
 from handlers.desks.staff import date_range, staff_only
-from handlers.ui.filters import has_text, is_admin, staff_in_private_chat
+from handlers.ui.filters import has_text, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from scheduler.delivery import Rendered, Renderer
@@ -303,9 +303,7 @@ def create_router() -> Router:
     router.message.register(text_written, AfterSession.note, has_text)
     router.message.register(text_not_text, AfterSession.comment)
     router.message.register(text_not_text, AfterSession.note)
-    staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(is_admin)
-    staff.message.middleware(staff_in_private_chat)
+    staff = staff_router(f"{__name__}.staff")
     staff.message.register(report, Command("coaching_report"))
     router.include_router(staff)
     return router

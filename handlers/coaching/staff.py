@@ -17,7 +17,7 @@ from handlers.coaching import notices
 from handlers.coaching.callbacks import CoachAdminAction, CoachAdminCB
 from handlers.coaching.texts import html, refusal_text
 from handlers.desks.staff import staff_only
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from scheduler.delivery import Rendered, Renderer
@@ -214,11 +214,7 @@ def create_router() -> Router:
     router.message.register(
         redeem, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
-    staff = Router(name=f"{__name__}.staff")
-    staff.message.filter(is_admin)
-    staff.message.middleware(staff_in_private_chat)
-    staff.callback_query.filter(is_admin)
-    staff.callback_query.middleware(staff_in_private_chat)
+    staff = staff_router(f"{__name__}.staff")
     staff.message.register(list_coaches, Command("coaches"))
     staff.message.register(add_coach, Command("addcoach"))
     staff.message.register(invite, Command("coachinvite"))

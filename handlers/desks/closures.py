@@ -26,7 +26,7 @@ from handlers.desks.texts import (
     locale,
     refusal_text,
 )
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit, desks
 from storage.base import WallClock
@@ -260,11 +260,7 @@ async def reopen(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
-    router.callback_query.filter(is_admin)
-    router.callback_query.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(close_command, Command("close_day"))
     router.message.register(reopen_command, Command("reopen_day"))
     router.callback_query.register(ask_close, StaffCB.filter(F.action == StaffAction.CLOSE))

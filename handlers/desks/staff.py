@@ -31,7 +31,7 @@ from handlers.desks.texts import (
     period_name,
     period_times,
 )
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from storage import audit, desks
 from storage.base import WallClock
 from storage.desks import DeskBooking, Status, waitlist
@@ -244,9 +244,7 @@ def bookings_csv(places: Places, bookings: Sequence[DeskBooking], people: dict[i
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(occupancy, Command("occupancy"))
     router.message.register(export_bookings, Command("export_bookings"))
     return router

@@ -45,7 +45,7 @@ from handlers.events.texts import (
     span,
     zone_of,
 )
-from handlers.ui.filters import has_text, is_admin, not_command, staff_in_private_chat
+from handlers.ui.filters import has_text, not_command, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit
@@ -849,11 +849,7 @@ async def discard(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
-    router.callback_query.filter(is_admin)
-    router.callback_query.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(events_admin, Command("events_admin"))
     cb = router.callback_query
     cb.register(show_menu, EventAdminCB.filter(F.action == AdminAction.MENU))

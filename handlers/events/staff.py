@@ -23,7 +23,7 @@ from handlers.desks.texts import day_short
 from handlers.events import notices
 from handlers.events.callbacks import EventStaffCB, StaffAction
 from handlers.events.texts import missing_texts, refusal_text, span, title, zone_of
-from handlers.ui.filters import is_admin, staff_in_private_chat
+from handlers.ui.filters import staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit
@@ -271,11 +271,7 @@ async def cancel(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
-    router.callback_query.filter(is_admin)
-    router.callback_query.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.message.register(report, Command("event_report"))
     cb = router.callback_query
     cb.register(attendance, EventStaffCB.filter(F.action == StaffAction.ATTENDANCE))

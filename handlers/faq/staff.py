@@ -25,7 +25,7 @@ from content.loader import ContentError
 from content.telegram_html import MAX_MESSAGE, visible_length
 from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
-from handlers.ui.filters import has_text, is_admin, is_command, staff_in_private_chat
+from handlers.ui.filters import has_text, is_command, staff_router
 from handlers.ui.screens import refuse_stale
 from scheduler.delivery import Bounce, Rendered, Renderer
 from storage import audit, faq_log, outbox
@@ -374,11 +374,7 @@ async def waiting_questions(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(is_admin)
-    router.message.middleware(staff_in_private_chat)
-    router.callback_query.filter(is_admin)
-    router.callback_query.middleware(staff_in_private_chat)
+    router = staff_router(__name__)
     router.callback_query.register(
         start_reply, FaqCB.filter(F.action.in_({FaqAction.REPLY, FaqAction.FOLLOW_UP}))
     )

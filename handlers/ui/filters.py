@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import Router
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,3 +67,13 @@ async def staff_in_private_chat(
     elif isinstance(event, Message):
         await event.answer(text)
     return None
+
+
+def staff_router(name: str) -> Router:
+    """A router of staff tools: its commands and buttons match admins only (`is_admin`) and
+    work only in a private chat (`staff_in_private_chat`)."""
+    router = Router(name=name)
+    for observer in (router.message, router.callback_query):
+        observer.filter(is_admin)
+        observer.middleware(staff_in_private_chat)
+    return router
