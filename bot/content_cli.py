@@ -17,7 +17,7 @@ from content.loader import ContentError, Problem, load
 from content.places import PLACES_FILE, PlaceSeed, load_places
 from content.search import SearchIndex
 from content.telegram_html import plain_text
-from content.text import LANGUAGES
+from content.text import LANGUAGES, SYNONYMS_DIR, read_synonyms
 
 
 def check(
@@ -46,6 +46,10 @@ def check(
             f"categories, {len(LANGUAGES)} languages: OK",
             file=out,
         )
+    for language in LANGUAGES:
+        path = SYNONYMS_DIR / f"{language}.txt"
+        for line, message in read_synonyms(path, language)[2]:
+            warnings.append(Problem(path, line, message))
     places = places or PLACES_FILE
     seeds: tuple[PlaceSeed, ...] = ()
     try:

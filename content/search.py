@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from content.knowledge import KnowledgeBase
-from content.text import ANALYZERS, FILLER, LANGUAGES, STOP_WORDS, is_cyrillic, words
+from content.text import FILLER, LANGUAGES, STOP_WORDS, Analyzer, analyzers, is_cyrillic, words
 
 K1 = 1.2
 B = 0.5
@@ -27,6 +28,8 @@ ROOT_SHARE = 0.7  # how much of an unknown word must begin a known one
 ROOT_WEIGHT = 0.6
 MIN_PART = 4  # the shortest half of a compound word worth recognising
 
+_TAG = re.compile(r"<[^>]+>|&\w+;")
+
 # "unclear": the message names no topic ("ok", "how?", "👍", one word nobody uses here).
 Decision = Literal["answer", "suggest", "unknown", "unclear"]
 _NO_TOPIC = FILLER.union(*STOP_WORDS.values())
@@ -34,11 +37,13 @@ _NO_TOPIC = FILLER.union(*STOP_WORDS.values())
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where confidence turns into a decision (tuned on tests/data/faq_questions.yaml)."""
+    """Where confidence turns into a decision, calibrated on the cross-validated scores of
+    the knowledge base's own phrasings (bench/faq_accuracy.py): a close second best is what
+    most wrong answers had, so an answer needs a clear lead, and the rest is "did you mean"."""
 
-    answer: float = 44.0
+    answer: float = 46.0
     suggest: float = 34.0
-    margin: float = 1.0
+    margin: float = 5.0
     suggestions: int = 3
     spread: float = 10.0  # how far below the best a "did you mean" question may score
     unknown_weight: float = 1.0  # how much a word the knowledge base never uses counts against
@@ -57,7 +62,7 @@ class Result:
 class _LanguageIndex:
     """BM25 postings of one language's texts."""
 
-    analyzer_language: str
+    analyzer: Analyzer
     postings: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     lengths: list[int] = field(default_factory=list)
     phrases: list[list[str]] = field(default_factory=list)
@@ -66,8 +71,11 @@ class _LanguageIndex:
     average: float = 1.0
     max_idf: float = 1.0
 
-    def add(self, texts: Iterable[str]) -> None:
-        analyzer = ANALYZERS[self.analyzer_language]
+    def add(self, texts: Iterable[str], answer: str = "") -> None:
+        """One entry: its questions (each also a phrasing the query is compared with) and its
+        answer (its words count, as one more text, so a question in the answer's words finds
+        it; no query is compared with the answer as a whole)."""
+        analyzer = self.analyzer
         bag: Counter[str] = Counter()
         phrases = []
         for text in texts:
@@ -75,6 +83,8 @@ class _LanguageIndex:
             bag.update(terms)
             phrases.append(" ".join(sorted(set(terms))))
             self.surface.update(words(text))
+        if answer:  # (its words are no targets for mending typos: too many, too rare)
+            bag.update(set(analyzer.terms(answer)))
         document = len(self.lengths)
         for term, count in bag.items():
             self.postings[term].append((document, count))
@@ -95,15 +105,27 @@ class _LanguageIndex:
 class SearchIndex:
     """Built once per knowledge base; `search` is read-only and safe to share."""
 
-    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        thresholds: Thresholds | None = None,
+        language_analyzers: dict[str, Analyzer] | None = None,
+    ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.ids = [entry.id for entry in knowledge]
-        self._languages = {language: _LanguageIndex(language) for language in LANGUAGES}
+        self.analyzers = language_analyzers or analyzers()
+        self._languages = {
+            language: _LanguageIndex(self.analyzers[language]) for language in LANGUAGES
+        }
         for entry in knowledge:
             for language, index in self._languages.items():
                 text = entry.text(language)
-                index.add([text.question, *text.phrasings, " ".join(text.keywords)])
+                index.add(
+                    [text.question, *text.phrasings, " ".join(text.keywords)],
+                    _TAG.sub(" ", text.answer),
+                )
         for index in self._languages.values():
+            index.surface |= index.analyzer.known
             index.freeze()
         self._surface = set().union(*(i.surface for i in self._languages.values()))
         self._typo_choices = {
@@ -157,7 +179,9 @@ class SearchIndex:
         """A word of the knowledge base, or another form of one (same stem)."""
         if word in self._surface:
             return True
-        return any(ANALYZERS[name].stem(word) in self._languages[name].idf for name in languages)
+        return any(
+            self.analyzers[name].stem(word) in self._languages[name].idf for name in languages
+        )
 
     def _same_root(self, word: str, languages: tuple[str, ...]) -> str | None:
         """A known word sharing the beginning of `word` ("kielen" → "kieli"): inflection
@@ -206,11 +230,9 @@ class SearchIndex:
     def _score(
         index: _LanguageIndex, tokens: list[tuple[str, float]], t: Thresholds
     ) -> dict[int, float]:
-        analyzer = ANALYZERS[index.analyzer_language]
         query: dict[str, float] = {}
-        for token, weight in tokens:
-            for term in analyzer.terms(token):
-                query[term] = max(query.get(term, 0.0), weight)
+        for term, weight in index.analyzer.weighted_terms(tokens):
+            query[term] = max(query.get(term, 0.0), weight)
         if not query:
             return {}
         possible = (K1 + 1) * sum(
