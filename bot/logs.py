@@ -106,3 +106,10 @@ def configure_logging(level: int | str, log_format: Literal["text", "json"] = "t
     """The root logger writes to stderr in `log_format` (as `basicConfig` does: left alone if
     it already has handlers)."""
     logging.basicConfig(level=level, handlers=[log_handler(log_format)])
+    # Libraries that narrate their start-up at INFO ("Loading dictionaries…") say only what
+    # goes wrong.
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+QUIET_LIBRARIES = ("pymorphy3",)

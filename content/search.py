@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -23,10 +24,11 @@ B = 0.5
 TYPO_CUTOFF = 80.0
 TYPO_WEIGHT = 0.85
 MIN_TYPO_LENGTH = 4
-CANDIDATES = 8
+CANDIDATES = 6
 ROOT_SHARE = 0.7  # how much of an unknown word must begin a known one
 ROOT_WEIGHT = 0.6
 MIN_PART = 4  # the shortest half of a compound word worth recognising
+MENDED_WORDS = 100_000  # words of questions remembered as read, per index
 
 _TAG = re.compile(r"<[^>]+>|&\w+;")
 
@@ -125,9 +127,13 @@ class SearchIndex:
                     _TAG.sub(" ", text.answer),
                 )
         for index in self._languages.values():
-            index.surface |= index.analyzer.known
             index.freeze()
-        self._surface = set().union(*(i.surface for i in self._languages.values()))
+        # The synonyms' words are known words (never "mended"), but no targets for mending:
+        # "bake" is no typo of "backer", an investor.
+        self._surface = set().union(
+            *(i.surface | i.analyzer.known for i in self._languages.values())
+        )
+        self._mend = lru_cache(maxsize=MENDED_WORDS)(self._mend_word)
         self._typo_choices = {
             language: sorted(w for w in index.surface if len(w) >= MIN_TYPO_LENGTH - 1)
             for language, index in self._languages.items()
@@ -204,27 +210,26 @@ class SearchIndex:
 
     def _mend_typos(self, tokens: list[str], languages: tuple[str, ...]) -> list[tuple[str, float]]:
         """Known words as they are, compounds split, typos replaced by the nearest word."""
-        mended: list[tuple[str, float]] = []
-        for token in tokens:
-            if len(token) < MIN_TYPO_LENGTH or token.isdigit() or self._known(token, languages):
-                mended.append((token, 1.0))
-                continue
-            parts = self._split(token, languages) if len(token) >= 2 * MIN_PART else None
-            if parts:
-                mended.extend((part, 1.0) for part in parts)
-                continue
-            relative = self._same_root(token, languages)
-            if relative is not None:
-                mended.append((relative, ROOT_WEIGHT))
-                continue
-            guesses = [
-                process.extractOne(token, self._typo_choices[name], scorer=fuzz.ratio,
-                                   score_cutoff=TYPO_CUTOFF)
-                for name in languages
-            ]  # fmt: skip
-            found = max((g for g in guesses if g), key=lambda g: g[1], default=None)
-            mended.append((found[0], TYPO_WEIGHT) if found else (token, 1.0))
-        return mended
+        return [part for token in tokens for part in self._mend(token, languages)]
+
+    def _mend_word(self, token: str, languages: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+        """One word as the search reads it (cached per index: people reuse their words, and
+        the search for a typo's nearest word is the slowest part of a question)."""
+        if len(token) < MIN_TYPO_LENGTH or token.isdigit() or self._known(token, languages):
+            return ((token, 1.0),)
+        parts = self._split(token, languages) if len(token) >= 2 * MIN_PART else None
+        if parts:
+            return tuple((part, 1.0) for part in parts)
+        relative = self._same_root(token, languages)
+        if relative is not None:
+            return ((relative, ROOT_WEIGHT),)
+        guesses = [
+            process.extractOne(token, self._typo_choices[name], scorer=fuzz.ratio,
+                               score_cutoff=TYPO_CUTOFF)
+            for name in languages
+        ]  # fmt: skip
+        found = max((g for g in guesses if g), key=lambda g: g[1], default=None)
+        return ((found[0], TYPO_WEIGHT),) if found else ((token, 1.0),)
 
     @staticmethod
     def _score(
@@ -249,19 +254,32 @@ class SearchIndex:
         if not raw:
             return {}
         wanted = " ".join(sorted(query))
-        scores = {}
-        for document in heapq.nlargest(CANDIDATES, raw, key=raw.__getitem__):
-            coverage = min(raw[document] / possible, 1.0)
-            phrases = index.phrases[document]
-            closeness = _closeness(wanted, phrases) / 100
-            weight = t.coverage_weight
-            scores[document] = 100 * (weight * coverage + (1 - weight) * closeness)
-        return scores
+        candidates = heapq.nlargest(CANDIDATES, raw, key=raw.__getitem__)
+        nearest = _closeness(wanted, [index.phrases[document] for document in candidates])
+        weight = t.coverage_weight
+        return {
+            document: 100 * (weight * min(raw[document] / possible, 1.0) + (1 - weight) * near)
+            for document, near in zip(candidates, nearest, strict=True)
+        }
 
 
-def _closeness(query: str, phrases: list[str]) -> float:
-    """How near the query is to the nearest phrasings: word overlap, tempered by what is left
-    over (rapidfuzz loops over the phrasings in C)."""
-    overlap = process.extractOne(query, phrases, scorer=fuzz.token_set_ratio)
-    order = process.extractOne(query, phrases, scorer=fuzz.token_sort_ratio)
-    return ((overlap[1] if overlap else 0.0) + (order[1] if order else 0.0)) / 2
+def _closeness(query: str, documents: list[list[str]]) -> list[float]:
+    """How near the query is to each document's nearest phrasing (0–1): word overlap,
+    tempered by what is left over. The phrasings are sorted terms, so plain `ratio` compares
+    them in sorted order; rapidfuzz scores all the candidates' phrasings in one call each."""
+    flat = [phrase for phrases in documents for phrase in phrases]
+    if not flat:
+        return [0.0] * len(documents)
+    overlap = process.cdist([query], flat, scorer=fuzz.token_set_ratio)[0]
+    order = process.cdist([query], flat, scorer=fuzz.ratio)[0]
+    nearest, start = [], 0
+    for phrases in documents:
+        end = start + len(phrases)
+        if end == start:
+            nearest.append(0.0)
+        else:
+            best_overlap = float(overlap[start:end].max())
+            best_order = float(order[start:end].max())
+            nearest.append((best_overlap + best_order) / 200)
+        start = end
+    return nearest
