@@ -46,6 +46,7 @@ from content.places import PLACES_FILE, load_places
 from handlers import get_routers
 from handlers.events import notices as event_notices
 from scheduler.delivery import Delivery, rate_storage
+from scheduler.faq import refresh_learned
 from scheduler.messages import bounces, renderers
 from storage import migrate
 from storage.base import WallClock, utcnow
@@ -89,7 +90,8 @@ class Runtime:
 
 async def open_runtime(settings: Settings, library: Library | None = None) -> Runtime:
     """Load the knowledge base (ContentError if broken) unless given, connect, bring the
-    SQLite schema up to date (or check PostgreSQL's), sync the places, load the catalogs."""
+    SQLite schema up to date (or check PostgreSQL's), sync the places, merge the learned
+    phrasings into the knowledge base, load the catalogs."""
     if library is None:
         library = await asyncio.to_thread(Library.open, settings.knowledge_dir or KB_DIR)
     seeds = await asyncio.to_thread(load_places, settings.places_file or PLACES_FILE)
@@ -131,6 +133,7 @@ async def open_runtime(settings: Settings, library: Library | None = None) -> Ru
         synced = await events_seed.sync_events(session, event_seeds, places, utcnow())
         await event_notices.after_sync(session, synced, utcnow())
         await sync_admins(session, settings.admin_ids)
+    await refresh_learned(factory, library)  # what the staff taught in the chat
     storage, isolation = _fsm_storage(settings, factory)
     i18n = create_i18n(settings.default_locale)
     return Runtime(

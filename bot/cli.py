@@ -82,6 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the folder of *.yaml files (default: the shipped knowledge base)",
     )
+    export = content_commands.add_parser(
+        "export-learned",
+        parents=[common],
+        help="write the phrasings taught in the chat into the knowledge-base files",
+        description="Append the phrasings the staff taught in /unanswered (read from "
+        "DATABASE_URL) to their entries' phrasings in the knowledge-base files, skipping those "
+        "already there; formatting and comments are kept. Prints what it adds per file; the "
+        "database keeps its rows.",
+    )
+    export.add_argument(
+        "--dry-run", action="store_true", help="print what would be added, write nothing"
+    )
+    export.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="the folder of *.yaml files (default: KNOWLEDGE_DIR, or the shipped knowledge base)",
+    )
     faq = commands.add_parser(
         "faq", parents=[common], help="the FAQ search", description="Try the FAQ search."
     )
@@ -130,6 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return _run(settings)
+        if command == "content" and args.content_command == "export-learned":
+            from bot.content_cli import export_learned
+
+            directory = args.directory or settings.knowledge_dir
+            return asyncio.run(export_learned(settings, directory, dry_run=args.dry_run))
         if command == "content":
             from bot.content_cli import check
 

@@ -1,7 +1,9 @@
-"""`concierge content check` and `concierge faq ask`: the content from the shell."""
+"""`concierge content check`, `concierge content export-learned` and `concierge faq ask`: the
+content from the shell."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import textwrap
@@ -9,15 +11,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.settings import ConfigError, Settings
 from content.coaches import COACHES_FILE, load_coaches
 from content.events import EVENTS_FILE, load_events
-from content.knowledge import KB_DIR
+from content.knowledge import KB_DIR, Phrasing
+from content.learned import export_phrasings
 from content.library import open_shelf
 from content.loader import ContentError, Problem, load
 from content.places import PLACES_FILE, PlaceSeed, load_places
 from content.search import SearchIndex
 from content.telegram_html import plain_text
 from content.text import LANGUAGES, SYNONYMS_DIR, read_synonyms
+from storage import teaching
+from storage.engine import create_engine, create_session_factory, unit_of_work
 
 
 def check(
@@ -126,3 +134,49 @@ def ask(
             if answer:
                 print(textwrap.indent(answer, "    "), file=out)
     return 0
+
+
+async def export_learned(
+    settings: Settings,
+    directory: Path | None,
+    *,
+    dry_run: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Write the learned phrasings of the database into the knowledge-base files (those
+    already there are skipped, so running it again adds nothing); the rows stay, and the bot
+    counts a phrasing that is in both once. The curator reviews the change and commits it."""
+    phrasings = await _learned(settings)
+    export = await asyncio.to_thread(
+        export_phrasings, directory or KB_DIR, phrasings, dry_run=dry_run
+    )
+    verb = "would add" if dry_run else "added"
+    for path, added in sorted(export.added.items()):
+        print(f"{path}: {verb} {len(added)} phrasing(s)", file=out)
+        for entry_id, language, text in added:
+            print(f"  + {entry_id} ({language}): {text}", file=out)
+    if export.present:
+        print(f"{len(export.present)} phrasing(s) already in the files: skipped", file=out)
+    for entry_id, language, text in export.orphaned:
+        print(f"skipped, no entry {entry_id} in the files: ({language}) {text}", file=out)
+    if not export.added:
+        print("nothing to add", file=out)
+    elif dry_run:
+        print("dry run: nothing written", file=out)
+    return 0
+
+
+async def _learned(settings: Settings) -> list[Phrasing]:
+    path = settings.sqlite_path
+    if path is not None and not path.exists():
+        raise ConfigError(f"DATABASE_URL: there is no database at {path}")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(create_session_factory(engine)) as session:
+            phrasings, _version = await teaching.learned(session)
+    except (OSError, DBAPIError) as exc:
+        reason = exc.orig if isinstance(exc, DBAPIError) else exc
+        raise ConfigError(f"DATABASE_URL: cannot read the learned phrasings ({reason})") from None
+    finally:
+        await engine.dispose()
+    return phrasings

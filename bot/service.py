@@ -18,6 +18,7 @@ from scheduler.broadcasts import add_broadcast_jobs
 from scheduler.coaching import add_coaching_jobs
 from scheduler.delivery import Delivery
 from scheduler.desks import add_desk_jobs
+from scheduler.faq import add_faq_jobs
 from scheduler.setup import create_scheduler
 from storage.base import WallClock, utcnow
 
@@ -37,6 +38,7 @@ async def serve(settings: Settings) -> None:
         add_desk_jobs(scheduler, runtime.factory, runtime.places)
         add_coaching_jobs(scheduler, runtime.factory)
         add_broadcast_jobs(scheduler, runtime.factory)
+        add_faq_jobs(scheduler, runtime.factory, runtime.library)
         scheduler.start()
         async with delivering(runtime, settings):
             tune_gc()

@@ -21,6 +21,7 @@ def get_routers() -> list[Router]:
     from handlers.events import staff as events_staff
     from handlers.faq import browse, questions
     from handlers.faq import staff as faq_staff
+    from handlers.faq import teach as faq_teach
 
     return [
         coaching_staff.create_router(),  # first: `/start coach_<token>` before /start
@@ -28,6 +29,7 @@ def get_routers() -> list[Router]:
         settings.create_router(),
         privacy.create_router(),  # /mydata, /forgetme: before any flow takes them as text
         faq_staff.create_router(),
+        faq_teach.create_router(),
         staff.create_router(),
         events_staff.create_router(),
         events_admin.create_router(),

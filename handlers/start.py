@@ -75,6 +75,7 @@ def staff_help_text() -> str:
         "/admins who the admins are · /audit the latest admin actions\n"
         "/questions questions waiting for an answer · /reload_content reload the knowledge "
         "base\n"
+        "/unanswered teach the FAQ the questions it missed\n"
         "/occupancy desks booked today · /export_bookings FROM TO · /close_day · /reopen_day\n"
         "/events_admin write and change events · /event_report N\n"
         "/coaches · /addcoach ID · /coachinvite · /coaching_report FROM TO"

@@ -30,6 +30,8 @@ class Action(StrEnum):
     EVENT_CANCELLED = "event.cancelled"
     EXPORT = "export"
     RELOAD = "content.reloaded"
+    FAQ_LEARNED = "faq.learned"
+    FAQ_IGNORED = "faq.ignored"
 
 
 class AuditEntry(Base):

@@ -44,6 +44,8 @@ class FaqQuestion(Base):
     staff_replied_by: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL")
     )
+    # when the staff dealt with it in /unanswered (taught the FAQ from it, or ignored it)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 async def log_question(

@@ -18,6 +18,7 @@ from storage.events.tables import Event, EventPart, Registration
 from storage.faq_log import FaqQuestion
 from storage.fsm import FSMRecord
 from storage.outbox import OutboxMessage
+from storage.teaching import LearnedPhrasing
 from storage.users import User
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "EventPart",
     "FSMRecord",
     "FaqQuestion",
+    "LearnedPhrasing",
     "Location",
     "OutboxMessage",
     "Registration",

@@ -219,31 +219,54 @@ async def unanswered(
     return list(rows)
 
 
-def group_similar(texts: list[str], *, threshold: int = 80, top: int = 5) -> list[tuple[str, int]]:
-    """The most frequent questions, similar wordings counted together (greedy: the most
-    frequent wording first; each other joins the first group whose wording matches it by
-    token set ratio ≥ `threshold`); each with the wording shown for the group, most first.
-    CPU work: run it in a thread for large samples."""
-    counts: Counter[str] = Counter()
-    shown: dict[str, str] = {}
-    for text in texts:
+@dataclass(frozen=True, slots=True)
+class SimilarGroup:
+    """Texts asked in similar words: the wording shown for them, and which texts they are."""
+
+    shown: str  # the group's most frequent wording, spacing tidied
+    first: int  # the index of the first text with that wording
+    members: tuple[int, ...]  # the indices of all its texts, in the order given
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def similar_groups(texts: list[str], *, threshold: int = 80) -> list[SimilarGroup]:
+    """Every group of similar texts, most frequent first (greedy: the most frequent wording
+    first; each other joins the first group whose wording matches it by token set ratio ≥
+    `threshold` on normalised text). Texts with no words belong to none. CPU work: run it in
+    a thread for large samples."""
+    at: dict[str, list[int]] = {}
+    for number, text in enumerate(texts):
         key = " ".join(utils.default_process(text).split())
         if key:
-            counts[key] += 1
-            shown.setdefault(key, " ".join(text.split()))
+            at.setdefault(key, []).append(number)
+    counts = Counter({key: len(found) for key, found in at.items()})
     heads: list[str] = []
-    sizes: list[int] = []
-    for key, number in counts.most_common():
+    members: list[list[int]] = []
+    for key, _number in counts.most_common():
         match = process.extractOne(
             key, heads, scorer=fuzz.token_set_ratio, score_cutoff=threshold, processor=None
         )
         if match is None:
             heads.append(key)
-            sizes.append(number)
+            members.append(list(at[key]))
         else:
-            sizes[match[2]] += number
-    order = sorted(range(len(heads)), key=lambda i: -sizes[i])  # stable: ties keep frequency
-    return [(shown[heads[i]], sizes[i]) for i in order[:top]]
+            members[match[2]] += at[key]
+    order = sorted(range(len(heads)), key=lambda i: -len(members[i]))  # stable: ties keep frequency
+    return [
+        SimilarGroup(
+            " ".join(texts[at[heads[i]][0]].split()), at[heads[i]][0], tuple(sorted(members[i]))
+        )
+        for i in order
+    ]
+
+
+def group_similar(texts: list[str], *, threshold: int = 80, top: int = 5) -> list[tuple[str, int]]:
+    """The most frequent questions, similar wordings counted together (`similar_groups`);
+    each with the wording shown for the group, most first."""
+    return [(group.shown, group.size) for group in similar_groups(texts, threshold=threshold)[:top]]
 
 
 @dataclass

@@ -155,6 +155,8 @@ def action_name(action: str) -> str:
         audit.Action.EVENT_CHANGED: _("changed an event"),
         audit.Action.EXPORT: _("exported data"),
         audit.Action.RELOAD: _("reloaded the content"),
+        audit.Action.FAQ_LEARNED: _("taught the FAQ a phrasing"),
+        audit.Action.FAQ_IGNORED: _("ignored unanswered questions"),
     }
     try:
         return names.get(audit.Action(action), action)

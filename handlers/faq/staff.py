@@ -28,7 +28,7 @@ from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
 from handlers.ui.filters import has_text, is_command, staff_router
 from handlers.ui.screens import refuse_stale
 from scheduler.delivery import Bounce, Rendered, Renderer
-from storage import audit, faq_log, outbox
+from storage import audit, faq_log, outbox, teaching
 from storage.base import WallClock
 from storage.faq_log import FaqQuestion
 from storage.outbox import OutboxMessage, Outcome
@@ -311,8 +311,9 @@ async def reload_content(
     if not person.is_admin:
         await message.answer(_("This command is for the programme staff."))
         return
+    phrasings, version = await teaching.learned(session)  # (merged again into the new files)
     try:
-        shelf = await library.reload()
+        shelf = await library.reload(phrasings, version)
     except ContentError as error:
         listed = "\n".join(
             escape(str(p), quote=False) for p in error.problems[:MAX_LISTED_PROBLEMS]

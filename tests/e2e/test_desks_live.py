@@ -151,3 +151,17 @@ async def test_the_broadcast_demo_schedules_an_announcement_that_each_reads_in_t
     mikko = sent.split("bot -> coach: Avoimien ovien päivä", 1)[1]
     assert mikko.split("\n", 2)[1].strip() == "[1] Varaa työpiste"
     assert "bot -> admin: ✅ Рассылка #1 завершена." in sent
+
+
+async def test_the_teaching_demo_attaches_a_missed_question_that_is_then_answered(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    script = (DEMO_SCRIPT.parent / "teach-the-faq.txt").read_text(encoding="utf-8").splitlines()
+    assert await run_demo(Settings(_env_file=None), script) == 0  # type: ignore[call-arg]
+    transcript = capsys.readouterr().out
+    missed, taught = transcript.split("bot (toast): ✅ Attached", 1)
+    asked = "you: can I plug in my charger at the desk"
+    assert "I'm not sure I understood." in missed.split(asked, 1)[1]
+    assert "1. can I plug in my charger at the desk — 1×" in missed  # Olga's /unanswered
+    answer = taught.split(asked, 1)[1]
+    assert "bot: What you'll find in the Oasis" in answer and "I'm not sure" not in answer
