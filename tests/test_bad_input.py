@@ -97,7 +97,7 @@ async def lose_the_users_table(runtime: Runtime) -> None:
     """Every update touches `users`: without it each one fails inside the database."""
     cascade = " CASCADE" if runtime.engine.dialect.name == "postgresql" else ""
     async with runtime.engine.begin() as connection:
-        await connection.execute(text("DROP TABLE faq_questions"))
+        await connection.execute(text(f"DROP TABLE faq_questions{cascade}"))
         await connection.execute(text(f"DROP TABLE users{cascade}"))
 
 
