@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +34,12 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # Pages the WAL may grow to before a commit checkpoints it. The scheduler checkpoints every
 # minute off the update path, so a user's commit rarely pays for it; this is the safety net.
 SQLITE_AUTOCHECKPOINT_PAGES = 10_000
+# A pooled PostgreSQL connection that sat unused this long is pinged before it is handed out
+# (the server may have been restarted, or a firewall may have dropped it, meanwhile); one in
+# steady use is not: the ping is a round trip per unit of work, ~0.6 ms at p50 and 2 ms at
+# p99 here. A connection that breaks while in use makes SQLAlchemy renew the whole pool, so
+# at most the updates then in flight fail (they are answered with the error message).
+PING_AFTER_IDLE_SECONDS = 10.0
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -57,8 +64,34 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    ping_after_idle = kwargs.pop("ping_after_idle", PING_AFTER_IDLE_SECONDS)
+    engine = create_async_engine(url, **kwargs)
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a connection at checkout when it was idle in the pool for `idle_seconds` or more;
+    a dead one is replaced by a new connection before anyone uses it (the pool retries a
+    checkout that raises DisconnectionError)."""
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the connection is of no use
+            log.info(
+                "a pooled connection idle for %.0f s was dead: replaced", time.monotonic() - since
+            )
+            raise DisconnectionError(str(exc)) from exc
+
+    event.listen(engine.sync_engine, "checkin", checked_in)
+    event.listen(engine.sync_engine, "checkout", checked_out)
 
 
 class UnitSession(AsyncSession):

@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.app import Runtime
-from storage.engine import ambient, unit_of_work
+from storage.engine import ambient, create_engine, create_session_factory, unit_of_work
 from storage.fsm import FSMRecord, SQLStorage
 from storage.users import Directory, Profile, User, mark_blocked, touch
 from tests.conftest import FakeClock
@@ -159,3 +159,32 @@ async def test_a_flow_step_of_a_failed_update_is_forgotten(runtime: Runtime) -> 
                 raise RuntimeError("the handler failed")
     assert await runtime.storage.get_state(key) is None
     assert await SQLStorage(runtime.factory).get_state(key) is None
+
+
+@pytest.mark.parametrize("idle_seconds", [0.0, 3600.0])
+async def test_a_connection_the_server_dropped_costs_at_most_one_unit_of_work(
+    runtime: Runtime, idle_seconds: float
+) -> None:
+    """An idle pooled connection the server closed is pinged and replaced before use; one
+    that looked fresh fails the unit of work that meets it, and only that one."""
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop the connection")
+    engine = create_engine(runtime.settings.database_url, ping_after_idle=idle_seconds)
+    factory = create_session_factory(engine)
+    try:
+        async with unit_of_work(factory) as session:
+            first = await session.scalar(text("SELECT pg_backend_pid()"))
+        async with runtime.engine.begin() as connection:  # the server ends that connection
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        if idle_seconds > 0:  # not pinged: this unit of work meets the dead connection
+            with pytest.raises(DBAPIError):
+                async with unit_of_work(factory) as session:
+                    await session.scalar(text("SELECT pg_backend_pid()"))
+        async with unit_of_work(factory) as session:
+            await touch(session, ANNA, is_admin=False)
+            second = await session.scalar(text("SELECT pg_backend_pid()"))
+        assert second != first
+        async with unit_of_work(factory) as session:
+            assert await session.get(User, ANNA.id) is not None
+    finally:
+        await engine.dispose()
