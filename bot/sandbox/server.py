@@ -24,6 +24,7 @@ from bot.sandbox.webhook import WebhookPusher
 FaultKind = Literal["429", "403", "500", "drop"]
 TOKEN_RE = re.compile(r"^\d+:[\w-]+$")
 MAX_UPLOAD = 50 * 1024 * 1024
+CHECK_EVERY = 0.02  # seconds: how often `wait_idle` asks the busy checks again
 log = logging.getLogger(__name__)
 
 
@@ -223,7 +224,11 @@ class SandboxServer:
                 if self.state.activity == mark and remaining >= settle:
                     return
                 continue
-            await self.state.wait_change(remaining)
+            # The sandbox's own state wakes this wait when it changes; the busy checks (the
+            # bot's delivery engine) do not, so they are asked again every CHECK_EVERY.
+            await self.state.wait_change(
+                min(remaining, CHECK_EVERY) if self.busy_checks else remaining
+            )
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         token, method = request.match_info["token"], request.match_info["method"]
