@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -94,15 +94,44 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
     event.listen(engine.sync_engine, "checkout", checked_out)
 
 
+Hook = Callable[[], None]
+
+
 class UnitSession(AsyncSession):
-    """An AsyncSession that, on SQLite, takes the engine's writer lock before its first write
-    and gives it back when its transaction ends (SQLite itself begins the write transaction
-    at that first write, so the lock covers exactly the time SQLite's write lock is held)."""
+    """An AsyncSession for one unit of work at a time.
+
+    - On SQLite it takes the engine's writer lock before its first write and gives it back
+      when its transaction ends (SQLite itself begins the write transaction at that first
+      write, so the lock covers exactly the time SQLite's write lock is held).
+    - Rows can be queued for a plain INSERT at the next flush or commit (`insert_later`): one
+      statement per table for all of them, far cheaper than the ORM's flush of new objects
+      (the outbox writes its notices so).
+    - Callbacks run once the transaction has committed (`after_commit`) or once it has ended
+      without a commit (`after_rollback`), each registered under a key at most once per
+      transaction; cheaper than SQLAlchemy's session events, which are set up per session.
+    """
 
     def __init__(self, *args: Any, writer_lock: asyncio.Lock | None = None, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self._writer_lock = writer_lock
         self._writing = False
+        self._queued: dict[Table, list[dict[str, Any]]] = {}
+        self._on_commit: dict[str, Hook] = {}
+        self._on_rollback: dict[str, Hook] = {}
+
+    def insert_later(self, table: Table, row: dict[str, Any]) -> None:
+        """INSERT `row` into `table` at the next flush or commit of this transaction (rows of
+        one table must have the same keys); gone if the transaction rolls back."""
+        self._queued.setdefault(table, []).append(row)
+
+    def after_commit(self, key: str, hook: Hook) -> None:
+        self._on_commit.setdefault(key, hook)
+
+    def after_rollback(self, key: str, hook: Hook) -> None:
+        self._on_rollback.setdefault(key, hook)
+
+    def in_transaction(self) -> bool:
+        return bool(self._queued) or super().in_transaction()
 
     async def _before_write(self) -> None:
         if self._writer_lock is None or self._writing:
@@ -134,31 +163,60 @@ class UnitSession(AsyncSession):
     async def flush(self, objects: Any = None) -> None:
         if self._has_changes():
             await self._before_write()
-        await super().flush(objects)
+            await super().flush(objects)
+        await self._write_queued()
+
+    async def _write_queued(self) -> None:
+        """The queued rows, unless inside a savepoint (which could roll back without the
+        transaction: they wait for the transaction's own flush or commit)."""
+        if not self._queued or self.sync_session.in_nested_transaction():
+            return
+        queued, self._queued = self._queued, {}
+        for table, rows in queued.items():
+            await self.execute(table.insert(), rows)
 
     async def commit(self) -> None:
-        if self._has_changes():
-            await self._before_write()
         try:
+            await self.flush()
             await super().commit()
+        except BaseException:
+            self._ended(committed=False)
+            raise
         finally:
             self._after_transaction()
+        self._ended(committed=True)
 
     async def rollback(self) -> None:
         try:
             await super().rollback()
         finally:
             self._after_transaction()
+            self._ended(committed=False)
 
     async def close(self) -> None:
         try:
             await super().close()
         finally:
             self._after_transaction()
+            self._ended(committed=False)
+
+    def _ended(self, *, committed: bool) -> None:
+        self._queued.clear()
+        hooks = self._on_commit if committed else self._on_rollback
+        self._on_commit, self._on_rollback = {}, {}
+        for hook in hooks.values():
+            hook()
 
     def _has_changes(self) -> bool:
         sync = self.sync_session
         return bool(sync.new or sync.dirty or sync.deleted)
+
+
+def unit_session(session: AsyncSession) -> UnitSession:
+    """`session` as the UnitSession every factory of this module makes."""
+    if not isinstance(session, UnitSession):
+        raise TypeError(f"a UnitSession is needed, not {type(session).__name__}")
+    return session
 
 
 def create_session_factory(engine: AsyncEngine, **info: Any) -> SessionFactory:

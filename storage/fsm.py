@@ -17,13 +17,13 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
-from sqlalchemy import String, Text, bindparam, delete, event
+from sqlalchemy import String, Text, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
-from storage.engine import SessionFactory, ambient_session, unit_of_work
+from storage.engine import SessionFactory, ambient_session, unit_of_work, unit_session
 
 _Record = tuple[str | None, dict[str, Any]]
 
@@ -37,7 +37,13 @@ class FSMRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-_DELETE = delete(FSMRecord).where(FSMRecord.key == bindparam("key"))
+# No ORM objects of these rows live in the update's session: nothing to synchronise (the
+# ORM's "auto" evaluation costs more than the statement).
+_DELETE = (
+    delete(FSMRecord)
+    .where(FSMRecord.key == bindparam("key"))
+    .execution_options(synchronize_session=False)
+)
 
 
 @lru_cache(maxsize=2)
@@ -121,18 +127,14 @@ class SQLStorage(BaseStorage):
         keys: set[str] | None = session.info.get("fsm_keys")
         if keys is None:
             keys = session.info["fsm_keys"] = set()
+            unit = unit_session(session)
 
-            def committed(_session: Any) -> None:
-                keys.clear()
+            def rolled_back() -> None:
+                for name in session.info.pop("fsm_keys", ()):
+                    self._cache.pop(name, None)
 
-            def ended(_session: Any, transaction: Any) -> None:
-                if transaction.parent is None:  # not committed: rolled back or closed
-                    for name in keys:
-                        self._cache.pop(name, None)
-                    keys.clear()
-
-            event.listen(session.sync_session, "after_commit", committed)
-            event.listen(session.sync_session, "after_transaction_end", ended)
+            unit.after_commit("fsm_keys", lambda: session.info.pop("fsm_keys", None))
+            unit.after_rollback("fsm_keys", rolled_back)
         keys.add(key)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:

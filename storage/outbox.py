@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    event,
     exists,
     func,
     or_,
@@ -39,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from storage.base import Base, CleanString, CleanText, UTCDateTime, utcnow
+from storage.engine import unit_session
 
 
 class State(StrEnum):
@@ -108,19 +108,10 @@ class Doorbell:
 
 
 def _ring_on_commit(session: AsyncSession) -> None:
-    if session.info.get("outbox_listening"):
-        return
-    session.info["outbox_listening"] = True
-    sync = session.sync_session
-
-    def committed(_session: Any) -> None:
-        if session.info.pop("outbox_due_now", False):
-            doorbell = session.info.get("outbox_doorbell")
-            if doorbell is not None:
-                doorbell.ring()
-
-    event.listen(sync, "after_commit", committed)
-    event.listen(sync, "after_rollback", lambda _s: session.info.pop("outbox_due_now", None))
+    """Wake the engine once this transaction has committed (rows due now are in it)."""
+    doorbell: Doorbell | None = session.info.get("outbox_doorbell")
+    if doorbell is not None:
+        unit_session(session).after_commit("outbox_doorbell", doorbell.ring)
 
 
 def enqueue(
@@ -132,27 +123,28 @@ def enqueue(
     params: Mapping[str, Any] | None = None,
     due_at: datetime | None = None,
     useful_until: datetime | None = None,
-) -> OutboxMessage:
+) -> None:
     """A message to deliver, part of the caller's unit of work: it goes out only if that
     commits. A message due now (or within WAKE_AHEAD) wakes the engine once the commit is
     done; later ones are found at the engine's regular look."""
     now = utcnow()
-    row = OutboxMessage(
-        chat_id=chat_id,
-        kind=kind,
-        ref=ref,
-        params=dict(params or {}),
-        due_at=due_at or now,
-        useful_until=useful_until,
-        state=State.PENDING,
-        attempts=0,
-        created_at=now,
-    )
-    session.add(row)
-    if row.due_at <= now + WAKE_AHEAD:  # the engine then sleeps exactly until it is due
+    due = due_at or now
+    row = {
+        "chat_id": chat_id,
+        "kind": kind,
+        "ref": ref,
+        "params": dict(params or {}),
+        "due_at": due,
+        "useful_until": useful_until,
+        "state": State.PENDING,
+        "priority": 0,
+        "attempts": 0,
+        "created_at": now,
+    }
+    # Written with the transaction's next flush or commit, one statement for all of them.
+    unit_session(session).insert_later(OutboxMessage.__table__, row)
+    if due <= now + WAKE_AHEAD:  # the engine then sleeps exactly until it is due
         _ring_on_commit(session)
-        session.info["outbox_due_now"] = True
-    return row
 
 
 BULK = 1  # the priority of a broadcast's rows
@@ -190,7 +182,6 @@ async def enqueue_bulk(
         await session.execute(text("ANALYZE outbox"))
     if due_at <= now + WAKE_AHEAD:
         _ring_on_commit(session)
-        session.info["outbox_due_now"] = True
     return len(rows)
 
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+
+from storage.engine import unit_session
 
 # what was counted ("booking", "faq") and its kind ("desk", "answered"…)
 Sink = Callable[[str, str], None]
 
 _PENDING = "tally_pending"
-_LISTENING = "tally_listening"
 
 
 def tally(session: AsyncSession, what: str, kind: str) -> None:
@@ -27,29 +26,19 @@ def tally(session: AsyncSession, what: str, kind: str) -> None:
     sink: Sink | None = session.info.get("tally")
     if sink is None:
         return
-    _listen(session.sync_session)
-    session.info.setdefault(_PENDING, []).append((what, kind))
+    info = session.info
+    pending: list[tuple[str, str]] | None = info.get(_PENDING)
+    if pending is None:
+        pending = info[_PENDING] = []
+        unit = unit_session(session)
 
+        def committed() -> None:
+            for counted in info.pop(_PENDING, ()):
+                sink(*counted)
 
-def _listen(sync: Session) -> None:
-    if sync.info.get(_LISTENING):
-        return
-    sync.info[_LISTENING] = True
-    event.listen(sync, "after_commit", _committed)
-    event.listen(sync, "after_transaction_end", _ended)
-
-
-def _committed(sync: Session) -> None:
-    sink: Sink = sync.info["tally"]
-    for what, kind in sync.info.pop(_PENDING, ()):
-        sink(what, kind)
-
-
-def _ended(sync: Session, transaction: SessionTransaction) -> None:
-    """A transaction that ended without a commit (rolled back, or closed after a failure)
-    forgets what it would have counted; a savepoint's end is not the transaction's."""
-    if transaction.parent is None:
-        sync.info.pop(_PENDING, None)
+        unit.after_commit(_PENDING, committed)
+        unit.after_rollback(_PENDING, lambda: info.pop(_PENDING, None))
+    pending.append((what, kind))
 
 
 __all__ = ["Sink", "tally"]

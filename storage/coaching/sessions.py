@@ -230,9 +230,7 @@ async def _claim(session: AsyncSession, rows: list[dict[str, Any]], session_id: 
     if result.rowcount == len(rows):  # type: ignore[attr-defined]
         return True
     taken = [row["cell"] for row in rows]
-    await session.execute(
-        delete(CoachCell).where(CoachCell.session_id == session_id, CoachCell.cell.in_(taken))
-    )
+    await _drop_cells(session, CoachCell.session_id == session_id, CoachCell.cell.in_(taken))
     return False
 
 
@@ -250,8 +248,17 @@ def _cell_insert(count: int) -> Any:
     )
 
 
+async def _drop_cells(session: AsyncSession, *where: Any) -> None:
+    """DELETE the cells `where` says (no cell is ever loaded as an object, so the ORM has
+    nothing to synchronise: its evaluation of the criteria would cost more than the
+    statement)."""
+    await session.execute(
+        delete(CoachCell).where(*where).execution_options(synchronize_session=False)
+    )
+
+
 async def _release(session: AsyncSession, session_id: int) -> None:
-    await session.execute(delete(CoachCell).where(CoachCell.session_id == session_id))
+    await _drop_cells(session, CoachCell.session_id == session_id)
 
 
 async def _own_cells(session: AsyncSession, session_id: int) -> set[int]:
@@ -278,9 +285,7 @@ async def _settle_cells(session: AsyncSession, coach: Coach, booked: CoachingSes
     """After a change of time: keep the cells of the session's (new) time, as its own."""
     own, pause = cells(booked.starts_at, coach.session_minutes, coach.buffer_minutes)
     wanted = [*own, *pause]
-    await session.execute(
-        delete(CoachCell).where(CoachCell.session_id == booked.id, CoachCell.cell.not_in(wanted))
-    )
+    await _drop_cells(session, CoachCell.session_id == booked.id, CoachCell.cell.not_in(wanted))
     for cell_range, buffer in ((pause, True), (own, False)):
         await session.execute(
             update(CoachCell)
@@ -612,9 +617,7 @@ async def _end_move(
     if take:
         await _settle_cells(session, coach, booked)
     else:
-        await session.execute(
-            delete(CoachCell).where(CoachCell.session_id == booked.id, CoachCell.move.is_(True))
-        )
+        await _drop_cells(session, CoachCell.session_id == booked.id, CoachCell.move.is_(True))
 
 
 def held_cells(coach: Coach) -> int:
