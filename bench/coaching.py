@@ -45,6 +45,7 @@ from bot.service import tune_gc
 from bot.settings import Settings, load_settings
 from handlers.coaching.browse import minute_of
 from handlers.coaching.callbacks import FindAction, FindCB
+from handlers.coaching.texts import viewer_zone
 from handlers.ui.callbacks import MenuAction, MenuCB
 from storage import coaching
 from storage.coaching.sessions import Limits
@@ -232,11 +233,19 @@ async def time_slots_screen(
     return latencies
 
 
-async def chosen(dispatcher: Dispatcher, screen: Screen, coach_id: int, at: datetime) -> None:
-    """Be at the request's summary, as after typing the topic and choosing the mode."""
+async def chosen(
+    runtime: Runtime, dispatcher: Dispatcher, screen: Screen, coach_id: int, at: datetime
+) -> None:
+    """Be at the request's summary, as after picking the time (in the person's zone), typing
+    the topic and choosing the mode."""
     uid = screen.client.user.id
+    async with unit_of_work(runtime.factory) as session:
+        coach = await session.get(Coach, coach_id)
+        assert coach is not None
+        zone = await viewer_zone(session, uid, runtime.places, coach)
     context = dispatcher.fsm.get_context(screen.client.bot, chat_id=uid, user_id=uid)
-    await context.set_data({"coach": coach_id, "at": minute_of(at), "topic": TOPIC})
+    data = {"coach": coach_id, "at": minute_of(at), "zone": str(zone), "topic": TOPIC}
+    await context.set_data(data)
 
 
 async def withdraw_requested(factory: SessionFactory, user_id: int) -> bool:
@@ -254,8 +263,8 @@ async def withdraw_requested(factory: SessionFactory, user_id: int) -> bool:
 
 
 async def time_confirms(
+    runtime: Runtime,
     dispatcher: Dispatcher,
-    factory: SessionFactory,
     screens: Sequence[Screen],
     plan: Sequence[tuple[int, datetime]],
     count: int,
@@ -271,9 +280,9 @@ async def time_confirms(
         data = FindCB(action=FindAction.CONFIRM, coach=coach_id, at=minute_of(at), mode="o")
         settings_update, confirm_update = screen.press(settings), screen.press(data.pack())
         plain.append(await screen.feed(dispatcher, settings_update))
-        await chosen(dispatcher, screen, coach_id, at)
+        await chosen(runtime, dispatcher, screen, coach_id, at)
         confirms.append(await screen.feed(dispatcher, confirm_update))
-        if not await withdraw_requested(factory, screen.client.user.id):
+        if not await withdraw_requested(runtime.factory, screen.client.user.id):
             failed += 1
         clear_every(screen.client.bot, n + 1)
     return plain, confirms, failed
@@ -315,7 +324,7 @@ async def measure(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     await time_requests(factory, plan, RAW_USER, args.warmup)
     await time_slots_screen(dispatcher, screens, args.warmup)
     buttons = check_slots_screen(screens[(args.warmup - 1) % len(screens)])
-    await time_confirms(dispatcher, factory, screens, plan, args.warmup)
+    await time_confirms(runtime, dispatcher, screens, plan, args.warmup)
     await checkpoint(runtime.engine)  # as the scheduler does every minute (see bench.desks)
     tune_gc()
     free, found = await time_free_slots(factory, args.iterations)
@@ -325,7 +334,7 @@ async def measure(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
     await checkpoint(runtime.engine)
     slots_screen = await time_slots_screen(dispatcher, screens, args.iterations)
     settings, confirms, failed = await time_confirms(
-        dispatcher, factory, screens, plan, args.iterations
+        runtime, dispatcher, screens, plan, args.iterations
     )
     free_s, plain_s, request_s = summary(free), summary(plain), summary(requests)
     settings_s, confirm_s = summary(settings), summary(confirms)

@@ -8,6 +8,8 @@ one thing typed, waits in the conversation state until the request is sent."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -263,10 +265,11 @@ async def pick(
     if (chosen := await _free(query, session, places, callback_data, wall_clock())) is None:
         return
     coach, starts_at = chosen
-    await state.set_state(BookCoach.topic)
-    await state.update_data(coach=coach.user_id, at=callback_data.at)
-    await query.answer()
     zone = await viewer_zone(session, person.id, places, coach)
+    await state.set_state(BookCoach.topic)
+    # The zone the time was chosen in: the summary and the answer show it in the same one.
+    await state.update_data(coach=coach.user_id, at=callback_data.at, zone=str(zone))
+    await query.answer()
     text = _(
         "<b>{coach}</b>, {when}\n\nWhat would you like to discuss? Write a few sentences "
         "({low}–{high} characters): the coach reads them before accepting. /cancel stops."
@@ -324,7 +327,9 @@ async def topic_written(
         )
         return
     code = "o" if modes == ["online"] else "p"
-    text, markup = await _summary(session, places, coach, at, code, topic, message.chat.id)
+    text, markup = await _summary(
+        session, places, coach, at, code, {**data, "topic": topic}, message.chat.id
+    )
     await message.answer(text, reply_markup=markup)
 
 
@@ -334,16 +339,27 @@ async def topic_not_text(message: Message) -> None:
     )
 
 
+async def _chosen_zone(
+    session: AsyncSession, data: dict[str, Any], user_id: int, places: Places, coach: Coach
+) -> ZoneInfo:
+    """The zone the person chose the time in (kept in the conversation), else theirs now."""
+    try:
+        return ZoneInfo(str(data["zone"]))
+    except (KeyError, ValueError, ZoneInfoNotFoundError):
+        return await viewer_zone(session, user_id, places, coach)
+
+
 async def _summary(
     session: AsyncSession,
     places: Places,
     coach: Coach,
     at: int,
     code: str,
-    topic: str,
+    data: dict[str, Any],
     user_id: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    zone = await viewer_zone(session, user_id, places, coach)
+    zone = await _chosen_zone(session, data, user_id, places, coach)
+    topic = str(data["topic"])
     starts_at = moment_of(at)
     text = _("<b>Check your request</b>\n\n👤 {coach}\n📅 {when}\n{where}\n💬 {topic}").format(
         coach=html(coach.name),
@@ -388,7 +404,7 @@ async def mode_chosen(
         chosen[0],
         callback_data.at,
         callback_data.mode,
-        data["topic"],
+        data,
         query.from_user.id,
     )
     await edit_or_send(query, text, markup)
@@ -440,7 +456,8 @@ async def confirm(
     notices.requested(session, booked, now)
     await state.clear()
     assert coach is not None  # the request found it
-    text, markup = await screens.for_user(session, booked, coach, places, now)
+    zone = await _chosen_zone(session, data, person.id, places, coach)
+    text, markup = await screens.for_user(session, booked, coach, places, now, zone)
     await query.answer(_("Request sent."))
     text = (
         _(

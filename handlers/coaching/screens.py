@@ -135,10 +135,16 @@ def _title_for_user(booked: CoachingSession) -> str:
 
 
 async def for_user(
-    session: AsyncSession, booked: CoachingSession, coach: Coach, places: Places, now: datetime
+    session: AsyncSession,
+    booked: CoachingSession,
+    coach: Coach,
+    places: Places,
+    now: datetime,
+    zone: ZoneInfo | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The session as its entrepreneur sees it, in their zone."""
-    zone = await viewer_zone(session, booked.user_id, places, coach)
+    """The session as its entrepreneur sees it, in their zone (looked up unless given)."""
+    if zone is None:
+        zone = await viewer_zone(session, booked.user_id, places, coach)
     confirmed = booked.status == Status.CONFIRMED
     text = (
         _title_for_user(booked)
