@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -32,6 +32,7 @@ from handlers.events import screens as event_screens
 from handlers.events.callbacks import EventAction, EventCB
 from handlers.events.texts import plain_title
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.screens import edit_or_send
 from storage import coaching, desks
 from storage.base import WallClock
@@ -376,13 +377,13 @@ async def leave_waitlist(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(show_bookings, MenuCB.filter(F.action == MenuAction.BOOKINGS))
-    cb.register(show_bookings, BookingCB.filter(F.action == BookingAction.LIST))
-    cb.register(ask_cancel, BookingCB.filter(F.action == BookingAction.CANCEL))
-    cb.register(cancel, BookingCB.filter(F.action == BookingAction.CANCEL_YES))
-    cb.register(send_ics, BookingCB.filter(F.action == BookingAction.ICS))
-    cb.register(accept_offer, BookingCB.filter(F.action == BookingAction.ACCEPT))
-    cb.register(decline_offer, BookingCB.filter(F.action == BookingAction.DECLINE))
-    cb.register(leave_waitlist, BookingCB.filter(F.action == BookingAction.LEAVE))
-    cb.register(check_in, BookingCB.filter(F.action == BookingAction.CHECK_IN))
+    cb.register(show_bookings, pressed(MenuCB, MenuAction.BOOKINGS))
+    cb.register(show_bookings, pressed(BookingCB, BookingAction.LIST))
+    cb.register(ask_cancel, pressed(BookingCB, BookingAction.CANCEL))
+    cb.register(cancel, pressed(BookingCB, BookingAction.CANCEL_YES))
+    cb.register(send_ics, pressed(BookingCB, BookingAction.ICS))
+    cb.register(accept_offer, pressed(BookingCB, BookingAction.ACCEPT))
+    cb.register(decline_offer, pressed(BookingCB, BookingAction.DECLINE))
+    cb.register(leave_waitlist, pressed(BookingCB, BookingAction.LEAVE))
+    cb.register(check_in, pressed(BookingCB, BookingAction.CHECK_IN))
     return router

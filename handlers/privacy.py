@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -30,6 +30,7 @@ from handlers.coaching import notices as coaching_notices
 from handlers.desks import notices as desk_notices
 from handlers.events import notices as event_notices
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.keyboards import button, home_button, home_keyboard
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import privacy
@@ -294,9 +295,9 @@ def create_router() -> Router:
     router.message.register(mydata_command, Command("mydata"))
     router.message.register(forgetme_command, Command("forgetme"))
     cb = router.callback_query
-    cb.register(show, MenuCB.filter(F.action == MenuAction.SETTINGS_PRIVACY))
-    cb.register(mydata_button, PrivacyCB.filter(F.action == PrivacyAction.EXPORT))
-    cb.register(ask, PrivacyCB.filter(F.action == PrivacyAction.ASK))
-    cb.register(confirm, PrivacyCB.filter(F.action == PrivacyAction.CONFIRM))
-    cb.register(keep, PrivacyCB.filter(F.action == PrivacyAction.KEEP))
+    cb.register(show, pressed(MenuCB, MenuAction.SETTINGS_PRIVACY))
+    cb.register(mydata_button, pressed(PrivacyCB, PrivacyAction.EXPORT))
+    cb.register(ask, pressed(PrivacyCB, PrivacyAction.ASK))
+    cb.register(confirm, pressed(PrivacyCB, PrivacyAction.CONFIRM))
+    cb.register(keep, pressed(PrivacyCB, PrivacyAction.KEEP))
     return router

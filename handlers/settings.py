@@ -9,7 +9,7 @@ from datetime import time
 from enum import StrEnum
 from typing import Annotated
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -21,6 +21,7 @@ from handlers.desks import notices
 from handlers.desks.texts import clock
 from handlers.events import notices as event_notices
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.keyboards import button, home_button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import reminders
@@ -140,6 +141,6 @@ async def change(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(show, MenuCB.filter(F.action == MenuAction.SETTINGS_REMINDERS))
-    router.callback_query.register(change, ReminderCB.filter())
+    router.callback_query.register(show, pressed(MenuCB, MenuAction.SETTINGS_REMINDERS))
+    router.callback_query.register(change, pressed(ReminderCB))
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.settings import Settings
 from handlers.privacy import notice_text
 from handlers.ui.callbacks import LanguageCB, MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.keyboards import language_picker, main_menu, settings_menu
 from handlers.ui.screens import edit_or_send
 from storage.users import Directory, Person
@@ -138,10 +139,8 @@ def create_router() -> Router:
     router.message.register(help_command, Command("help"))
     router.message.register(language_command, Command("language"))
     router.message.register(cancel, Command("cancel"))
-    router.callback_query.register(choose_language, LanguageCB.filter())
-    router.callback_query.register(show_menu, MenuCB.filter(F.action == MenuAction.HOME))
-    router.callback_query.register(show_settings, MenuCB.filter(F.action == MenuAction.SETTINGS))
-    router.callback_query.register(
-        pick_language, MenuCB.filter(F.action == MenuAction.SETTINGS_LANGUAGE)
-    )
+    router.callback_query.register(choose_language, pressed(LanguageCB))
+    router.callback_query.register(show_menu, pressed(MenuCB, MenuAction.HOME))
+    router.callback_query.register(show_settings, pressed(MenuCB, MenuAction.SETTINGS))
+    router.callback_query.register(pick_language, pressed(MenuCB, MenuAction.SETTINGS_LANGUAGE))
     return router

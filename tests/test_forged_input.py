@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 from aiogram import Bot
+from aiogram.types import CallbackQuery, User
 
 from bot.app import Runtime
 from bot.outgoing import MAX_ALERT
 from bot.sandbox.recording import ChatClient, RecordingSession
 from handlers.desks.callbacks import DeskAction, DeskCB
 from handlers.ui.callbacks import LanguageCB, Locale, MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from storage.base import utcnow
 from storage.desks import closures
 from storage.engine import unit_of_work
@@ -86,3 +88,34 @@ async def test_a_long_closure_reason_is_cut_to_fit_an_alert(
     alert = anna.toasts[-1]
     assert alert is not None and len(alert) <= MAX_ALERT
     assert alert.endswith("…") and "ventilation" in alert
+
+
+@pytest.mark.parametrize(
+    ("data", "matches"),
+    [
+        ("dk:d:1:739000:am:0:0", True),
+        ("dk:d:1:739000:am:0", False),  # a field short
+        ("dk:d:1:739000:am:0:0:9", False),  # a field too many
+        ("dk:d:-1:739000:am:0:0", False),  # out of range
+        ("dk:ok:1:739000:am:0:0", False),  # another action
+        ("dk:dd:1:739000:am:0:0", False),  # an action that starts like it
+        ("dkx:d:1:739000:am:0:0", False),  # a prefix that starts like it
+        ("bk:d:1", False),
+        ("", False),
+    ],
+)
+async def test_a_button_filter_matches_exactly_its_own_valid_presses(
+    data: str, matches: bool
+) -> None:
+    query = CallbackQuery(
+        id="1", from_user=User(id=1, is_bot=False, first_name="A"), chat_instance="c", data=data
+    )
+    found = await pressed(DeskCB, DeskAction.DAY)(query)
+    assert bool(found) is matches
+    if matches:
+        assert found == {"callback_data": DeskCB.unpack(data)}
+    for menu, expected in (("m:settings", True), ("m:settingsx", False), ("m:home", True)):
+        query = query.model_copy(update={"data": menu})
+        assert bool(await pressed(MenuCB, MenuAction.SETTINGS, MenuAction.HOME)(query)) is expected
+    with pytest.raises(TypeError):
+        pressed(LanguageCB, Locale.EN)  # its first field is not an action

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.enums import ContentType
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -34,7 +34,7 @@ from handlers.desks.texts import locale as current_locale
 from handlers.events.screens import short_label
 from handlers.events.texts import plain_title
 from handlers.ui.callbacks import Locale, MenuAction
-from handlers.ui.filters import has_text, not_command, staff_router
+from handlers.ui.filters import has_text, not_command, pressed, staff_router
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send
 from storage.base import WallClock
@@ -461,13 +461,13 @@ def create_router() -> Router:
     router.message.register(use_buttons, WriteBroadcast.draft, not_command)
     router.message.register(not_content, WriteBroadcast.days, not_command)
     cb = router.callback_query
-    cb.register(show_draft, BroadcastCB.filter(F.action == A.DRAFT))
-    cb.register(ask_variant, BroadcastCB.filter(F.action == A.VARIANT))
-    cb.register(pick_button, BroadcastCB.filter(F.action == A.BUTTON))
-    cb.register(pick_button_event, BroadcastCB.filter(F.action == A.BUTTON_EVENT))
-    cb.register(set_button, BroadcastCB.filter(F.action == A.BUTTON_SET))
-    cb.register(pick_audience, BroadcastCB.filter(F.action == A.AUDIENCE))
-    cb.register(pick_audience_value, BroadcastCB.filter(F.action == A.AUDIENCE_PICK))
-    cb.register(set_audience, BroadcastCB.filter(F.action == A.AUDIENCE_SET))
-    cb.register(discard, BroadcastCB.filter(F.action == A.DISCARD))
+    cb.register(show_draft, pressed(BroadcastCB, A.DRAFT))
+    cb.register(ask_variant, pressed(BroadcastCB, A.VARIANT))
+    cb.register(pick_button, pressed(BroadcastCB, A.BUTTON))
+    cb.register(pick_button_event, pressed(BroadcastCB, A.BUTTON_EVENT))
+    cb.register(set_button, pressed(BroadcastCB, A.BUTTON_SET))
+    cb.register(pick_audience, pressed(BroadcastCB, A.AUDIENCE))
+    cb.register(pick_audience_value, pressed(BroadcastCB, A.AUDIENCE_PICK))
+    cb.register(set_audience, pressed(BroadcastCB, A.AUDIENCE_SET))
+    cb.register(discard, pressed(BroadcastCB, A.DISCARD))
     return router

@@ -5,7 +5,7 @@ actions. Coaches are managed in `/coaches`."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -15,7 +15,7 @@ from bot.settings import Settings
 from handlers.admin.callbacks import RoleAction, RoleCB
 from handlers.desks.staff import person_name
 from handlers.desks.texts import html
-from handlers.ui.filters import staff_router
+from handlers.ui.filters import pressed, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from storage import audit
@@ -197,7 +197,7 @@ def create_router() -> Router:
     router.message.register(list_admins, Command("admins"))
     router.message.register(show_audit, Command("audit"))
     cb = router.callback_query
-    cb.register(ask_revoke, RoleCB.filter(F.action == RoleAction.REVOKE))
-    cb.register(revoke, RoleCB.filter(F.action == RoleAction.REVOKE_YES))
-    cb.register(show_list, RoleCB.filter(F.action == RoleAction.LIST))
+    cb.register(ask_revoke, pressed(RoleCB, RoleAction.REVOKE))
+    cb.register(revoke, pressed(RoleCB, RoleAction.REVOKE_YES))
+    cb.register(show_list, pressed(RoleCB, RoleAction.LIST))
     return router

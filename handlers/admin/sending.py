@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -29,7 +29,7 @@ from handlers.admin.callbacks import BroadcastAction as A
 from handlers.admin.callbacks import BroadcastCB
 from handlers.admin.texts import language_counts, recent_text, typed_moment
 from handlers.ui.callbacks import Locale
-from handlers.ui.filters import has_text, not_command, staff_router
+from handlers.ui.filters import has_text, not_command, pressed, staff_router
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send, own_message
 from scheduler.delivery import Rendered
@@ -263,8 +263,8 @@ def create_router() -> Router:
     router.message.register(typed_when, WriteBroadcast.when, has_text, not_command)
     router.message.register(not_content, WriteBroadcast.when, not_command)
     cb = router.callback_query
-    cb.register(preview, BroadcastCB.filter(F.action == A.PREVIEW))
-    cb.register(send_now, BroadcastCB.filter(F.action == A.SEND))
-    cb.register(ask_when, BroadcastCB.filter(F.action == A.SCHEDULE))
-    cb.register(cancel_broadcast, BroadcastCB.filter(F.action == A.CANCEL))
+    cb.register(preview, pressed(BroadcastCB, A.PREVIEW))
+    cb.register(send_now, pressed(BroadcastCB, A.SEND))
+    cb.register(ask_when, pressed(BroadcastCB, A.SCHEDULE))
+    cb.register(cancel_broadcast, pressed(BroadcastCB, A.CANCEL))
     return router

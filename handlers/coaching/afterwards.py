@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -22,7 +22,7 @@ from handlers.coaching.callbacks import AfterAction, AfterCB
 from handlers.coaching.screens import person_name
 from handlers.coaching.texts import html, minutes_of, refusal_text, when, zone_of
 from handlers.desks.staff import date_range, staff_only
-from handlers.ui.filters import has_text, staff_router
+from handlers.ui.filters import has_text, pressed, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from scheduler.delivery import Rendered, Renderer
@@ -296,9 +296,9 @@ def sessions_csv(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(rate, AfterCB.filter(F.action == AfterAction.STARS))
-    cb.register(ask_text, AfterCB.filter(F.action.in_((AfterAction.COMMENT, AfterAction.NOTE))))
-    cb.register(no_show, AfterCB.filter(F.action == AfterAction.NO_SHOW))
+    cb.register(rate, pressed(AfterCB, AfterAction.STARS))
+    cb.register(ask_text, pressed(AfterCB, AfterAction.COMMENT, AfterAction.NOTE))
+    cb.register(no_show, pressed(AfterCB, AfterAction.NO_SHOW))
     router.message.register(text_written, AfterSession.comment, has_text)
     router.message.register(text_written, AfterSession.note, has_text)
     router.message.register(text_not_text, AfterSession.comment)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -21,7 +21,7 @@ from handlers.coaching.callbacks import AnswerAction, AnswerCB
 from handlers.coaching.ics import session_file
 from handlers.coaching.screens import moment_of
 from handlers.coaching.texts import decline_preset, refusal_text, zone_of
-from handlers.ui.filters import has_text
+from handlers.ui.filters import has_text, pressed
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from storage import coaching
@@ -409,20 +409,16 @@ async def send_ics(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(view, AnswerCB.filter(F.action == AnswerAction.VIEW))
-    cb.register(accept, AnswerCB.filter(F.action == AnswerAction.ACCEPT))
-    cb.register(
-        ask_reason, AnswerCB.filter(F.action.in_((AnswerAction.DECLINE, AnswerAction.CANCEL)))
-    )
-    cb.register(decline, AnswerCB.filter(F.action == AnswerAction.REASON))
-    cb.register(cancel, AnswerCB.filter(F.action == AnswerAction.CANCEL_REASON))
-    cb.register(type_reason, AnswerCB.filter(F.action == AnswerAction.TYPE))
-    cb.register(propose, AnswerCB.filter(F.action == AnswerAction.PROPOSE))
-    cb.register(propose_at, AnswerCB.filter(F.action == AnswerAction.PROPOSE_AT))
-    cb.register(
-        answer_move, AnswerCB.filter(F.action.in_((AnswerAction.MOVE_YES, AnswerAction.MOVE_NO)))
-    )
-    cb.register(send_ics, AnswerCB.filter(F.action == AnswerAction.ICS))
+    cb.register(view, pressed(AnswerCB, AnswerAction.VIEW))
+    cb.register(accept, pressed(AnswerCB, AnswerAction.ACCEPT))
+    cb.register(ask_reason, pressed(AnswerCB, AnswerAction.DECLINE, AnswerAction.CANCEL))
+    cb.register(decline, pressed(AnswerCB, AnswerAction.REASON))
+    cb.register(cancel, pressed(AnswerCB, AnswerAction.CANCEL_REASON))
+    cb.register(type_reason, pressed(AnswerCB, AnswerAction.TYPE))
+    cb.register(propose, pressed(AnswerCB, AnswerAction.PROPOSE))
+    cb.register(propose_at, pressed(AnswerCB, AnswerAction.PROPOSE_AT))
+    cb.register(answer_move, pressed(AnswerCB, AnswerAction.MOVE_YES, AnswerAction.MOVE_NO))
+    cb.register(send_ics, pressed(AnswerCB, AnswerAction.ICS))
     router.message.register(reason_written, CoachAnswer.reason, has_text)
     router.message.register(reason_not_text, CoachAnswer.reason)
     return router

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -37,7 +37,7 @@ from handlers.coaching.texts import (
     zone_of,
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
-from handlers.ui.filters import has_text
+from handlers.ui.filters import has_text, pressed
 from handlers.ui.keyboards import LANGUAGE_NAMES, button, home_button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import coaching
@@ -473,15 +473,15 @@ async def confirm(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(start, MenuCB.filter(F.action == MenuAction.COACH))
-    cb.register(start, FindCB.filter(F.action == FindAction.START))
-    cb.register(topics, FindCB.filter(F.action == FindAction.TOPICS))
-    cb.register(coach_list, FindCB.filter(F.action == FindAction.COACHES))
-    cb.register(card, FindCB.filter(F.action == FindAction.CARD))
-    cb.register(free_times, FindCB.filter(F.action == FindAction.SLOTS))
-    cb.register(pick, FindCB.filter(F.action == FindAction.PICK))
-    cb.register(mode_chosen, FindCB.filter(F.action == FindAction.MODE))
-    cb.register(confirm, FindCB.filter(F.action == FindAction.CONFIRM))
+    cb.register(start, pressed(MenuCB, MenuAction.COACH))
+    cb.register(start, pressed(FindCB, FindAction.START))
+    cb.register(topics, pressed(FindCB, FindAction.TOPICS))
+    cb.register(coach_list, pressed(FindCB, FindAction.COACHES))
+    cb.register(card, pressed(FindCB, FindAction.CARD))
+    cb.register(free_times, pressed(FindCB, FindAction.SLOTS))
+    cb.register(pick, pressed(FindCB, FindAction.PICK))
+    cb.register(mode_chosen, pressed(FindCB, FindAction.MODE))
+    cb.register(confirm, pressed(FindCB, FindAction.CONFIRM))
     router.message.register(topic_written, BookCoach.topic, has_text)
     router.message.register(topic_not_text, BookCoach.topic)
     return router

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.coaching.callbacks import EditAction, EditCB, PanelAction, PanelCB
 from handlers.coaching.texts import coach_card, expertise_name, html, refusal_text, zone_of
 from handlers.desks.texts import clock, day_short, format_locale, locale
-from handlers.ui.filters import has_text
+from handlers.ui.filters import has_text, pressed
 from handlers.ui.keyboards import LANGUAGE_NAMES, button
 from handlers.ui.screens import edit_or_send
 from storage.base import WallClock
@@ -477,29 +477,26 @@ async def choose(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(show_availability, EditCB.filter(F.action == EditAction.AVAILABILITY))
-    cb.register(weekly, EditCB.filter(F.action == EditAction.WEEKLY))
+    cb.register(show_availability, pressed(EditCB, EditAction.AVAILABILITY))
+    cb.register(weekly, pressed(EditCB, EditAction.WEEKLY))
     cb.register(
         ask_typed,
-        EditCB.filter(
-            F.action.in_(
-                (
-                    EditAction.ONEOFF,
-                    EditAction.VACATION,
-                    EditAction.NAME,
-                    EditAction.BIO,
-                    EditAction.LINK,
-                )
-            )
+        pressed(
+            EditCB,
+            EditAction.ONEOFF,
+            EditAction.VACATION,
+            EditAction.NAME,
+            EditAction.BIO,
+            EditAction.LINK,
         ),
     )
-    cb.register(remove, EditCB.filter(F.action == EditAction.REMOVE))
-    cb.register(clear_vacation, EditCB.filter(F.action == EditAction.CLEAR_VACATION))
-    cb.register(session_format, EditCB.filter(F.action == EditAction.FORMAT))
-    cb.register(show_profile, EditCB.filter(F.action == EditAction.PROFILE))
+    cb.register(remove, pressed(EditCB, EditAction.REMOVE))
+    cb.register(clear_vacation, pressed(EditCB, EditAction.CLEAR_VACATION))
+    cb.register(session_format, pressed(EditCB, EditAction.FORMAT))
+    cb.register(show_profile, pressed(EditCB, EditAction.PROFILE))
     cb.register(
         choose,
-        EditCB.filter(F.action.in_((EditAction.TOPICS, EditAction.LANGUAGES, EditAction.WHERE))),
+        pressed(EditCB, EditAction.TOPICS, EditAction.LANGUAGES, EditAction.WHERE),
     )
     router.message.register(typed, EditCoach.typing, has_text)
     router.message.register(typed_not_text, EditCoach.typing)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -22,6 +22,7 @@ from handlers.coaching.callbacks import (
     PanelCB,
 )
 from handlers.coaching.texts import day_label, html, left, refusal_text, slot_label, zone_of
+from handlers.ui.filters import pressed
 from handlers.ui.keyboards import button, home_button
 from handlers.ui.screens import edit_or_send
 from storage import coaching
@@ -230,10 +231,10 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.register(open_panel, Command("coach"))
     cb = router.callback_query
-    cb.register(refresh, PanelCB.filter(F.action == PanelAction.HOME))
-    cb.register(late, PanelCB.filter(F.action.in_((PanelAction.LATE, PanelAction.LATE_SEND))))
+    cb.register(refresh, pressed(PanelCB, PanelAction.HOME))
+    cb.register(late, pressed(PanelCB, PanelAction.LATE, PanelAction.LATE_SEND))
     cb.register(
         cancel_day,
-        PanelCB.filter(F.action.in_((PanelAction.CANCEL_DAY, PanelAction.CANCEL_DAY_YES))),
+        pressed(PanelCB, PanelAction.CANCEL_DAY, PanelAction.CANCEL_DAY_YES),
     )
     return router

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -18,7 +18,7 @@ from handlers.coaching.callbacks import SessionAction, SessionCB
 from handlers.coaching.ics import session_file
 from handlers.coaching.screens import moment_of
 from handlers.coaching.texts import refusal_text, viewer_zone
-from handlers.ui.filters import has_text
+from handlers.ui.filters import has_text, pressed
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send
 from storage import coaching
@@ -319,16 +319,14 @@ async def note_not_text(message: Message) -> None:
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(view, SessionCB.filter(F.action == SessionAction.VIEW))
-    cb.register(ask_cancel, SessionCB.filter(F.action == SessionAction.CANCEL))
-    cb.register(cancel, SessionCB.filter(F.action == SessionAction.CANCEL_YES))
-    cb.register(
-        answer_proposal, SessionCB.filter(F.action.in_((SessionAction.TAKE, SessionAction.REFUSE)))
-    )
-    cb.register(send_ics, SessionCB.filter(F.action == SessionAction.ICS))
-    cb.register(move, SessionCB.filter(F.action == SessionAction.MOVE))
-    cb.register(move_at, SessionCB.filter(F.action == SessionAction.MOVE_AT))
-    cb.register(write_note, SessionCB.filter(F.action == SessionAction.MESSAGE))
+    cb.register(view, pressed(SessionCB, SessionAction.VIEW))
+    cb.register(ask_cancel, pressed(SessionCB, SessionAction.CANCEL))
+    cb.register(cancel, pressed(SessionCB, SessionAction.CANCEL_YES))
+    cb.register(answer_proposal, pressed(SessionCB, SessionAction.TAKE, SessionAction.REFUSE))
+    cb.register(send_ics, pressed(SessionCB, SessionAction.ICS))
+    cb.register(move, pressed(SessionCB, SessionAction.MOVE))
+    cb.register(move_at, pressed(SessionCB, SessionAction.MOVE_AT))
+    cb.register(write_note, pressed(SessionCB, SessionAction.MESSAGE))
     router.message.register(note_written, SessionNote.writing, has_text)
     router.message.register(note_not_text, SessionNote.writing)
     return router

@@ -17,7 +17,7 @@ from handlers.coaching import notices
 from handlers.coaching.callbacks import CoachAdminAction, CoachAdminCB
 from handlers.coaching.texts import html, refusal_text
 from handlers.desks.staff import staff_only
-from handlers.ui.filters import staff_router
+from handlers.ui.filters import pressed, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from scheduler.delivery import Rendered, Renderer
@@ -218,12 +218,8 @@ def create_router() -> Router:
     staff.message.register(list_coaches, Command("coaches"))
     staff.message.register(add_coach, Command("addcoach"))
     staff.message.register(invite, Command("coachinvite"))
-    staff.callback_query.register(
-        ask_retire, CoachAdminCB.filter(F.action == CoachAdminAction.RETIRE)
-    )
-    staff.callback_query.register(
-        retire, CoachAdminCB.filter(F.action == CoachAdminAction.RETIRE_YES)
-    )
-    staff.callback_query.register(show_list, CoachAdminCB.filter(F.action == CoachAdminAction.LIST))
+    staff.callback_query.register(ask_retire, pressed(CoachAdminCB, CoachAdminAction.RETIRE))
+    staff.callback_query.register(retire, pressed(CoachAdminCB, CoachAdminAction.RETIRE_YES))
+    staff.callback_query.register(show_list, pressed(CoachAdminCB, CoachAdminAction.LIST))
     router.include_router(staff)
     return router

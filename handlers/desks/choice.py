@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
@@ -26,6 +26,7 @@ from handlers.desks.texts import (
     refusal_text,
     slot_lines,
 )
+from handlers.ui.filters import pressed
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks
 from storage.base import WallClock
@@ -262,9 +263,9 @@ async def join_waitlist(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(show_zones, DeskCB.filter(F.action == DeskAction.PERIOD))
-    cb.register(show_desks, DeskCB.filter(F.action == DeskAction.ZONE))
-    cb.register(show_summary, DeskCB.filter(F.action == DeskAction.SUMMARY))
-    cb.register(confirm, DeskCB.filter(F.action == DeskAction.CONFIRM))
-    cb.register(join_waitlist, DeskCB.filter(F.action == DeskAction.WAIT))
+    cb.register(show_zones, pressed(DeskCB, DeskAction.PERIOD))
+    cb.register(show_desks, pressed(DeskCB, DeskAction.ZONE))
+    cb.register(show_summary, pressed(DeskCB, DeskAction.SUMMARY))
+    cb.register(confirm, pressed(DeskCB, DeskAction.CONFIRM))
+    cb.register(join_waitlist, pressed(DeskCB, DeskAction.WAIT))
     return router

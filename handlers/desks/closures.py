@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -26,7 +26,7 @@ from handlers.desks.texts import (
     locale,
     refusal_text,
 )
-from handlers.ui.filters import staff_router
+from handlers.ui.filters import pressed, staff_router
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit, desks
 from storage.base import WallClock
@@ -263,8 +263,8 @@ def create_router() -> Router:
     router = staff_router(__name__)
     router.message.register(close_command, Command("close_day"))
     router.message.register(reopen_command, Command("reopen_day"))
-    router.callback_query.register(ask_close, StaffCB.filter(F.action == StaffAction.CLOSE))
-    router.callback_query.register(close_day, StaffCB.filter(F.action == StaffAction.CLOSE_YES))
-    router.callback_query.register(keep_open, StaffCB.filter(F.action == StaffAction.CLOSE_NO))
-    router.callback_query.register(reopen, StaffCB.filter(F.action == StaffAction.REOPEN))
+    router.callback_query.register(ask_close, pressed(StaffCB, StaffAction.CLOSE))
+    router.callback_query.register(close_day, pressed(StaffCB, StaffAction.CLOSE_YES))
+    router.callback_query.register(keep_open, pressed(StaffCB, StaffAction.CLOSE_NO))
+    router.callback_query.register(reopen, pressed(StaffCB, StaffAction.REOPEN))
     return router

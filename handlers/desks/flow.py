@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
@@ -30,6 +30,7 @@ from handlers.desks.texts import (
     refusal_text,
 )
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import desks
 from storage.base import WallClock
@@ -202,10 +203,10 @@ async def noop(query: CallbackQuery) -> None:
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(show_places, MenuCB.filter(F.action == MenuAction.DESK))
-    cb.register(show_places, DeskCB.filter(F.action == DeskAction.PLACES))
-    cb.register(show_calendar, DeskCB.filter(F.action == DeskAction.CALENDAR))
-    cb.register(show_day, DeskCB.filter(F.action == DeskAction.DAY))
-    cb.register(explain_closed, DeskCB.filter(F.action == DeskAction.CLOSED))
-    cb.register(noop, DeskCB.filter(F.action == DeskAction.NOOP))
+    cb.register(show_places, pressed(MenuCB, MenuAction.DESK))
+    cb.register(show_places, pressed(DeskCB, DeskAction.PLACES))
+    cb.register(show_calendar, pressed(DeskCB, DeskAction.CALENDAR))
+    cb.register(show_day, pressed(DeskCB, DeskAction.DAY))
+    cb.register(explain_closed, pressed(DeskCB, DeskAction.CLOSED))
+    cb.register(noop, pressed(DeskCB, DeskAction.NOOP))
     return router

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -45,7 +45,7 @@ from handlers.events.texts import (
     span,
     zone_of,
 )
-from handlers.ui.filters import has_text, not_command, staff_router
+from handlers.ui.filters import has_text, not_command, pressed, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit
@@ -852,19 +852,19 @@ def create_router() -> Router:
     router = staff_router(__name__)
     router.message.register(events_admin, Command("events_admin"))
     cb = router.callback_query
-    cb.register(show_menu, EventAdminCB.filter(F.action == AdminAction.MENU))
-    cb.register(new_event, EventAdminCB.filter(F.action == AdminAction.NEW))
-    cb.register(pick_kind, EventAdminCB.filter(F.action == AdminAction.KIND))
-    cb.register(pick_language, EventAdminCB.filter(F.action == AdminAction.LANG))
-    cb.register(pick_place, EventAdminCB.filter(F.action == AdminAction.PLACE))
-    cb.register(no_room, EventAdminCB.filter(F.action == AdminAction.NO_ROOM))
-    cb.register(pick_zone, EventAdminCB.filter(F.action == AdminAction.ZONE))
-    cb.register(open_event, EventAdminCB.filter(F.action == AdminAction.OPEN))
-    cb.register(texts_screen, EventAdminCB.filter(F.action == AdminAction.TEXTS))
-    cb.register(ask_field, EventAdminCB.filter(F.action == AdminAction.EDIT))
-    cb.register(publish, EventAdminCB.filter(F.action == AdminAction.PUBLISH))
-    cb.register(ask_discard, EventAdminCB.filter(F.action == AdminAction.DISCARD))
-    cb.register(discard, EventAdminCB.filter(F.action == AdminAction.DISCARD_YES))
+    cb.register(show_menu, pressed(EventAdminCB, AdminAction.MENU))
+    cb.register(new_event, pressed(EventAdminCB, AdminAction.NEW))
+    cb.register(pick_kind, pressed(EventAdminCB, AdminAction.KIND))
+    cb.register(pick_language, pressed(EventAdminCB, AdminAction.LANG))
+    cb.register(pick_place, pressed(EventAdminCB, AdminAction.PLACE))
+    cb.register(no_room, pressed(EventAdminCB, AdminAction.NO_ROOM))
+    cb.register(pick_zone, pressed(EventAdminCB, AdminAction.ZONE))
+    cb.register(open_event, pressed(EventAdminCB, AdminAction.OPEN))
+    cb.register(texts_screen, pressed(EventAdminCB, AdminAction.TEXTS))
+    cb.register(ask_field, pressed(EventAdminCB, AdminAction.EDIT))
+    cb.register(publish, pressed(EventAdminCB, AdminAction.PUBLISH))
+    cb.register(ask_discard, pressed(EventAdminCB, AdminAction.DISCARD))
+    cb.register(discard, pressed(EventAdminCB, AdminAction.DISCARD_YES))
     msg = router.message
     for state, handler in (
         (WriteEvent.room, typed_room),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -17,6 +17,7 @@ from handlers.events.callbacks import EventAction, EventCB
 from handlers.events.ics import event_file
 from handlers.events.texts import refusal_text, title
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage.base import WallClock
@@ -200,12 +201,12 @@ async def _refresh(
 def create_router() -> Router:
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(open_events, MenuCB.filter(F.action == MenuAction.EVENTS))
-    cb.register(show_list, EventCB.filter(F.action == EventAction.LIST))
-    cb.register(show_filter, EventCB.filter(F.action.in_((EventAction.KINDS, EventAction.LANGS))))
-    cb.register(show_card, EventCB.filter(F.action == EventAction.CARD))
-    cb.register(register, EventCB.filter(F.action == EventAction.REGISTER))
-    cb.register(ask_leave, EventCB.filter(F.action == EventAction.LEAVE))
-    cb.register(leave, EventCB.filter(F.action == EventAction.LEAVE_YES))
-    cb.register(send_ics, EventCB.filter(F.action == EventAction.ICS))
+    cb.register(open_events, pressed(MenuCB, MenuAction.EVENTS))
+    cb.register(show_list, pressed(EventCB, EventAction.LIST))
+    cb.register(show_filter, pressed(EventCB, EventAction.KINDS, EventAction.LANGS))
+    cb.register(show_card, pressed(EventCB, EventAction.CARD))
+    cb.register(register, pressed(EventCB, EventAction.REGISTER))
+    cb.register(ask_leave, pressed(EventCB, EventAction.LEAVE))
+    cb.register(leave, pressed(EventCB, EventAction.LEAVE_YES))
+    cb.register(send_ics, pressed(EventCB, EventAction.ICS))
     return router

@@ -9,7 +9,7 @@ import csv
 import io
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -23,7 +23,7 @@ from handlers.desks.texts import day_short
 from handlers.events import notices
 from handlers.events.callbacks import EventStaffCB, StaffAction
 from handlers.events.texts import missing_texts, refusal_text, span, title, zone_of
-from handlers.ui.filters import staff_router
+from handlers.ui.filters import pressed, staff_router
 from handlers.ui.keyboards import button
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit
@@ -274,8 +274,8 @@ def create_router() -> Router:
     router = staff_router(__name__)
     router.message.register(report, Command("event_report"))
     cb = router.callback_query
-    cb.register(attendance, EventStaffCB.filter(F.action == StaffAction.ATTENDANCE))
-    cb.register(mark, EventStaffCB.filter(F.action == StaffAction.MARK))
-    cb.register(ask_cancel, EventStaffCB.filter(F.action == StaffAction.CANCEL))
-    cb.register(cancel, EventStaffCB.filter(F.action == StaffAction.CANCEL_YES))
+    cb.register(attendance, pressed(EventStaffCB, StaffAction.ATTENDANCE))
+    cb.register(mark, pressed(EventStaffCB, StaffAction.MARK))
+    cb.register(ask_cancel, pressed(EventStaffCB, StaffAction.CANCEL))
+    cb.register(cancel, pressed(EventStaffCB, StaffAction.CANCEL_YES))
     return router

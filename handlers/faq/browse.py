@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from content.library import Library
 from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import answer_keyboard, topic_keyboard, topics_keyboard
 from handlers.ui.callbacks import MenuAction, MenuCB
+from handlers.ui.filters import pressed
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import faq_log
 from storage.faq_log import Outcome
@@ -69,8 +70,8 @@ async def open_entry(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.callback_query.register(topics, MenuCB.filter(F.action == MenuAction.ASK))
-    router.callback_query.register(topics, FaqCB.filter(F.action == FaqAction.TOPICS))
-    router.callback_query.register(topic, FaqCB.filter(F.action == FaqAction.TOPIC))
-    router.callback_query.register(open_entry, FaqCB.filter(F.action == FaqAction.OPEN))
+    router.callback_query.register(topics, pressed(MenuCB, MenuAction.ASK))
+    router.callback_query.register(topics, pressed(FaqCB, FaqAction.TOPICS))
+    router.callback_query.register(topic, pressed(FaqCB, FaqAction.TOPIC))
+    router.callback_query.register(open_entry, pressed(FaqCB, FaqAction.OPEN))
     return router

@@ -7,7 +7,7 @@ import logging
 from contextlib import suppress
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message, User
@@ -26,7 +26,7 @@ from handlers.faq.keyboards import (
     topics_keyboard,
     without_rating,
 )
-from handlers.ui.filters import has_text, is_command
+from handlers.ui.filters import has_text, is_command, pressed
 from handlers.ui.keyboards import home_keyboard, main_menu
 from handlers.ui.screens import edit_or_send, own_message, refuse_stale
 from storage import faq_log
@@ -213,11 +213,11 @@ async def dismiss(query: CallbackQuery) -> None:
 def create_router() -> Router:
     """The free-text question handler goes last: it answers whatever nobody else took."""
     router = Router(name=__name__)
-    router.callback_query.register(pick, FaqCB.filter(F.action == FaqAction.PICK))
-    router.callback_query.register(none_of_these, FaqCB.filter(F.action == FaqAction.NONE))
-    router.callback_query.register(rate, FaqCB.filter(F.action.in_({FaqAction.UP, FaqAction.DOWN})))
-    router.callback_query.register(hand_off, FaqCB.filter(F.action == FaqAction.HANDOFF))
-    router.callback_query.register(dismiss, FaqCB.filter(F.action == FaqAction.DISMISS))
+    router.callback_query.register(pick, pressed(FaqCB, FaqAction.PICK))
+    router.callback_query.register(none_of_these, pressed(FaqCB, FaqAction.NONE))
+    router.callback_query.register(rate, pressed(FaqCB, FaqAction.UP, FaqAction.DOWN))
+    router.callback_query.register(hand_off, pressed(FaqCB, FaqAction.HANDOFF))
+    router.callback_query.register(dismiss, pressed(FaqCB, FaqAction.DISMISS))
     router.message.register(unknown_command, has_text, StateFilter(None), is_command)
     router.message.register(reply_kindly, has_text, StateFilter(None), is_pleasantry)
     router.message.register(ask, has_text, StateFilter(None))

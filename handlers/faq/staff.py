@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -25,7 +25,7 @@ from content.loader import ContentError
 from content.telegram_html import MAX_MESSAGE, visible_length
 from handlers.faq.callbacks import FaqAction, FaqCB
 from handlers.faq.keyboards import follow_up_keyboard, reply_keyboard
-from handlers.ui.filters import has_text, is_command, staff_router
+from handlers.ui.filters import has_text, is_command, pressed, staff_router
 from handlers.ui.screens import refuse_stale
 from scheduler.delivery import Bounce, Rendered, Renderer
 from storage import audit, faq_log, outbox, teaching
@@ -377,7 +377,7 @@ async def waiting_questions(
 def create_router() -> Router:
     router = staff_router(__name__)
     router.callback_query.register(
-        start_reply, FaqCB.filter(F.action.in_({FaqAction.REPLY, FaqAction.FOLLOW_UP}))
+        start_reply, pressed(FaqCB, FaqAction.REPLY, FaqAction.FOLLOW_UP)
     )
     router.message.register(still_writing, StaffReply.writing, is_command)
     router.message.register(reload_content, Command("reload_content"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -25,7 +25,7 @@ from content.library import Library
 from handlers.desks.texts import locale
 from handlers.faq import lessons
 from handlers.faq.callbacks import TeachAction, TeachCB
-from handlers.ui.filters import staff_router
+from handlers.ui.filters import pressed, staff_router
 from handlers.ui.screens import edit_or_send, refuse_stale
 from storage import audit, teaching
 from storage.base import WallClock
@@ -352,5 +352,5 @@ def create_router() -> Router:
         TeachAction.DROP: drop,
     }
     for action, handler in handlers.items():
-        router.callback_query.register(handler, TeachCB.filter(F.action == action))
+        router.callback_query.register(handler, pressed(TeachCB, action))
     return router

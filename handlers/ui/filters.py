@@ -1,9 +1,11 @@
 """Async filters: aiogram runs synchronous ones (such as `F.text`) in a worker thread."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +15,39 @@ from storage.users import Person, is_admin_now
 
 async def has_text(message: Message) -> bool:
     return message.text is not None
+
+
+class Pressed(CallbackQueryFilter):
+    """A press of a `callback_data` button with one of `actions` (any, if none are given).
+
+    The same test as `callback_data.filter(F.action == action)`, cheaper: the payload's head
+    (prefix and action) is compared as a string first, and only a payload that passes is
+    unpacked and validated. A press is tried against every handler in turn until one
+    matches, so a press of a late router's button was unpacked over a hundred times."""
+
+    __slots__ = ("heads",)
+
+    def __init__(self, callback_data: type[CallbackData], *actions: Enum) -> None:
+        rule = None
+        if actions:
+            if next(iter(callback_data.model_fields), None) != "action":
+                raise TypeError(f"{callback_data.__name__}: `action` must be the first field")
+            rule = F.action == actions[0] if len(actions) == 1 else F.action.in_(actions)
+        super().__init__(callback_data=callback_data, rule=rule)
+        sep = callback_data.__separator__
+        prefix = callback_data.__prefix__ + sep
+        self.heads = tuple(f"{prefix}{action.value}{sep}" for action in actions) or (prefix,)
+
+    async def __call__(self, query: TelegramObject) -> Literal[False] | dict[str, Any]:
+        data = query.data if isinstance(query, CallbackQuery) else None
+        if not data or not (data + self.callback_data.__separator__).startswith(self.heads):
+            return False
+        return await super().__call__(query)
+
+
+def pressed(callback_data: type[CallbackData], *actions: Enum) -> Pressed:
+    """The filter of a handler of `callback_data` buttons with one of `actions`."""
+    return Pressed(callback_data, *actions)
 
 
 async def is_command(message: Message) -> bool:
