@@ -109,6 +109,10 @@ class UnitSession(AsyncSession):
     - Callbacks run once the transaction has committed (`after_commit`) or once it has ended
       without a commit (`after_rollback`), each registered under a key at most once per
       transaction; cheaper than SQLAlchemy's session events, which are set up per session.
+
+    Both need the transaction to end through this class's `commit` (as `unit_of_work` and
+    `commit_ambient` do): an `async with session.begin()` block commits past it, so the
+    project does not use one.
     """
 
     def __init__(self, *args: Any, writer_lock: asyncio.Lock | None = None, **kw: Any) -> None:
