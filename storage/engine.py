@@ -103,9 +103,9 @@ class UnitSession(AsyncSession):
     - On SQLite it takes the engine's writer lock before its first write and gives it back
       when its transaction ends (SQLite itself begins the write transaction at that first
       write, so the lock covers exactly the time SQLite's write lock is held).
-    - Rows can be queued for a plain INSERT at the next flush or commit (`insert_later`): one
-      statement per table for all of them, far cheaper than the ORM's flush of new objects
-      (the outbox writes its notices so).
+    - Rows can be queued for a plain INSERT before the next statement, flush or commit
+      (`insert_later`): one statement per table for all of them, far cheaper than the ORM's
+      flush of new objects (the outbox writes its notices so).
     - Callbacks run once the transaction has committed (`after_commit`) or once it has ended
       without a commit (`after_rollback`), each registered under a key at most once per
       transaction; cheaper than SQLAlchemy's session events, which are set up per session.
@@ -124,8 +124,8 @@ class UnitSession(AsyncSession):
         self._on_rollback: dict[str, Hook] = {}
 
     def insert_later(self, table: Table, row: dict[str, Any]) -> None:
-        """INSERT `row` into `table` at the next flush or commit of this transaction (rows of
-        one table must have the same keys); gone if the transaction rolls back."""
+        """INSERT `row` into `table` before the next statement, flush or commit of this
+        transaction (rows of one table must have the same keys); gone if it rolls back."""
         self._queued.setdefault(table, []).append(row)
 
     def after_commit(self, key: str, hook: Hook) -> None:
@@ -161,6 +161,8 @@ class UnitSession(AsyncSession):
         return await super().scalar(statement, *args, **kw)
 
     async def _before(self, statement: Any) -> None:
+        if self._queued:  # what follows sees the queued rows, as the ORM's autoflush would
+            await self._write_queued()
         if getattr(statement, "is_dml", False):  # INSERT, UPDATE, DELETE
             await self._before_write()
 

@@ -141,7 +141,8 @@ def enqueue(
         "attempts": 0,
         "created_at": now,
     }
-    # Written with the transaction's next flush or commit, one statement for all of them.
+    # Written before the transaction's next statement, flush or commit: one INSERT for all
+    # the rows queued by then.
     unit_session(session).insert_later(OutboxMessage.__table__, row)
     if due <= now + WAKE_AHEAD:  # the engine then sleeps exactly until it is due
         _ring_on_commit(session)

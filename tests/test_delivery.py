@@ -111,6 +111,20 @@ async def test_a_change_that_rolls_back_sends_nothing_and_rings_nobody(runtime: 
     assert await doorbell.wait(0)  # committed: the engine is woken at once
 
 
+async def test_a_message_written_is_seen_by_the_rest_of_its_transaction(
+    runtime: Runtime,
+) -> None:
+    """Messages are written in one statement, but before anything else the transaction
+    does: what follows (a cancellation, an erasure) finds them, as with ORM objects."""
+    async with unit_of_work(runtime.factory) as session:
+        outbox.enqueue(session, ANNA, "test.note", params={"n": 1})
+        outbox.enqueue(session, ANNA, "test.note", params={"n": 2})
+        found = await session.scalars(select(OutboxMessage.params).order_by(OutboxMessage.id))
+        assert list(found) == [{"n": 1}, {"n": 2}]
+        outbox.enqueue(session, ANNA, "test.note", params={"n": 3})
+    assert [r.params for r in await rows(runtime)] == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
 async def test_a_future_message_waits_for_its_time(runtime: Runtime, bot: Bot) -> None:
     wall = Wall()
     async with unit_of_work(runtime.factory) as session:
