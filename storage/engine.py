@@ -16,9 +16,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -179,7 +180,7 @@ class UnitSession(AsyncSession):
             return
         queued, self._queued = self._queued, {}
         for table, rows in queued.items():
-            await self.execute(table.insert(), rows)
+            await self.execute(_insert_into(table), rows)
 
     async def commit(self) -> None:
         try:
@@ -216,6 +217,11 @@ class UnitSession(AsyncSession):
     def _has_changes(self) -> bool:
         sync = self.sync_session
         return bool(sync.new or sync.dirty or sync.deleted)
+
+
+@lru_cache(maxsize=16)
+def _insert_into(table: Table) -> Insert:
+    return table.insert()
 
 
 def unit_session(session: AsyncSession) -> UnitSession:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, null, select, union_all, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import insert, utcnow
@@ -79,14 +78,14 @@ async def listed(
     ]
 
 
-async def availability(session: AsyncSession, coach: Coach) -> Availability:
-    """The coach's windows and blocked days, read in one statement."""
+def availability_of(coach: Coach, rows: Iterable[tuple[Any, ...]]) -> Availability:
+    """The coach's availability from their rows (weekday, day, start minute, end minute), a
+    blocked day being a row with no minutes (read with the held time in one statement, by
+    `storage.coaching.sessions.coach_time`)."""
     weekly: dict[int, list[Window]] = {}
     extra: dict[date, list[Window]] = {}
     blocked: set[date] = set()
-    for weekday, day, start, end in await session.execute(
-        _availability_statement(), {"coach": coach.user_id}
-    ):
+    for weekday, day, start, end in rows:
         if start is None:
             blocked.add(day)
         elif day is not None:
@@ -105,19 +104,6 @@ async def availability(session: AsyncSession, coach: Coach) -> Availability:
         extra={day: tuple(sorted(w, key=lambda x: x.start)) for day, w in extra.items()},
         blocked=frozenset(blocked),
     )
-
-
-@lru_cache(maxsize=1)
-def _availability_statement() -> Any:
-    """Built once (read on every screen of free times); a blocked day is a row with no
-    minutes."""
-    windows = select(
-        CoachWindow.weekday, CoachWindow.day, CoachWindow.start_minute, CoachWindow.end_minute
-    ).where(CoachWindow.coach_id == bindparam("coach"))
-    days_off = select(null(), CoachBlockedDay.day, null(), null()).where(
-        CoachBlockedDay.coach_id == bindparam("coach")
-    )
-    return union_all(windows, days_off)
 
 
 async def sync_coaches(session: AsyncSession, seeds: Iterable[Any], places: Places) -> None:

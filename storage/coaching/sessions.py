@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Date,
+    Integer,
     String,
     and_,
     bindparam,
@@ -22,24 +25,28 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
+    null,
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.coaching import slots
-from storage.coaching.coaches import active_coach, availability, modes_of
+from storage.coaching.coaches import active_coach, availability_of, modes_of
 from storage.coaching.slots import Availability, cell_of, cells, local_day
 from storage.coaching.tables import (
     CELL_SECONDS,
     LIVE,
     WAITING,
     Coach,
+    CoachBlockedDay,
     CoachCell,
     CoachingSession,
+    CoachWindow,
     Reason,
     Refused,
     Status,
@@ -84,29 +91,38 @@ class Held:
     in_all: int = 0
 
 
-async def held_time(
+async def coach_time(
     session: AsyncSession,
-    coach_id: int,
+    coach: Coach,
     since: datetime,
     until: datetime,
     *,
     besides: int = 0,
     person: tuple[int, datetime] | None = None,
-) -> Held:
-    """The coach's held time between two moments (not that of session `besides`): a session
-    holds its time and buffer, and while a change of time waits for an answer, the asked-for
-    time as well. With `person` (id, now), that person's counts come in the same statement.
+) -> tuple[Availability, Held]:
+    """The coach's availability and their held time between two moments (not that of session
+    `besides`), read in one statement: a session holds its time and buffer, and while a change
+    of time waits for an answer, the asked-for time as well. With `person` (id, now), that
+    person's counts come in the same statement.
 
-    The ranges come back aggregated in one row (`from,to,from,to,…`, and how many sessions
-    wait for a move): a busy coach has hundreds of sessions in the horizon, and one row reads
-    far faster than hundreds."""
+    The held ranges come back aggregated in one row (`from,to,from,to,…`, and how many
+    sessions wait for a move): a busy coach has hundreds of sessions in the horizon, and one
+    row reads far faster than hundreds."""
     params: dict[str, Any] = {
-        "coach": coach_id, "first": cell_of(since), "last": cell_of(until) + 1, "besides": besides,
+        "coach": coach.user_id, "first": cell_of(since), "last": cell_of(until) + 1,
+        "besides": besides, "user": 0, "now": since,
     }  # fmt: skip
     if person is not None:
         params |= {"user": person[0], "now": person[1]}
-    row = (await session.execute(_held_statement(person is not None), params)).one()
-    packed, moving = row[0], row[1]
+    windows, row = [], None
+    for kind, *values in await session.execute(_time_statement(), params):
+        if kind == _HELD:
+            row = values
+        else:
+            windows.append(values[:4])
+    available = availability_of(coach, windows)
+    assert row is not None  # an aggregate without GROUP BY gives one row, always
+    packed, moving, with_coach, in_all = row[4:]
     bounds = list(map(int, packed.split(","))) if packed else []
     starts = bounds[0::2]
     spans = list(zip(starts, bounds[1::2], strict=True))
@@ -115,7 +131,7 @@ async def held_time(
             select(
                 CoachingSession.held_from, CoachingSession.held_to, CoachingSession.move_starts_at
             ).where(
-                CoachingSession.coach_id == coach_id,
+                CoachingSession.coach_id == coach.user_id,
                 CoachingSession.status.in_(LIVE),
                 CoachingSession.move_starts_at.is_not(None),
                 CoachingSession.id != besides,
@@ -124,36 +140,54 @@ async def held_time(
         for held_from, held_to, move_starts_at in rows:
             moved = cell_of(move_starts_at)
             spans.append((moved, moved + held_to - held_from))
-    counts = (int(row[2] or 0), int(row[3] or 0)) if person is not None else (0, 0)
-    return Held(spans, starts, *counts)
+    return available, Held(spans, starts, int(with_coach or 0), int(in_all or 0))
 
 
-@lru_cache(maxsize=2)
-def _held_statement(counting: bool) -> Any:
+_WINDOW, _DAY_OFF, _HELD = 0, 1, 2  # the kinds of row of `_time_statement`
+
+
+@lru_cache(maxsize=1)
+def _time_statement() -> Any:
     """Built once: this is read on every screen of free times and every request, and
-    building and keying a statement this size costs more than running it."""
-    row = CoachingSession
-    moving = row.move_starts_at.is_not(None)
-    pair = cast(row.held_from, String).concat(",").concat(cast(row.held_to, String))
-    columns = [func.aggregate_strings(pair, ","), func.count(row.move_starts_at)]
-    if counting:
-        theirs = aliased(CoachingSession)
-        upcoming = (
-            theirs.user_id == bindparam("user"),
-            theirs.status.in_(LIVE),
-            theirs.ends_at > bindparam("now", type_=theirs.ends_at.type),
-        )
-        count = select(func.count()).correlate(None)
-        columns += [
-            count.where(*upcoming, theirs.coach_id == bindparam("coach")).scalar_subquery(),
-            count.where(*upcoming).scalar_subquery(),
-        ]
-    return select(*columns).where(
-        row.coach_id == bindparam("coach"),
-        row.status.in_(LIVE),
-        row.id != bindparam("besides"),
-        or_(and_(row.held_to > bindparam("first"), row.held_from < bindparam("last")), moving),
+    building and keying a statement this size costs more than running it.
+
+    Rows of (kind, weekday, day, start minute, end minute, held ranges, moving, the person's
+    sessions with the coach, the person's sessions in all): the coach's windows, their blocked
+    days (no minutes), and one row of held time. Plain tables, not ORM entities: no ORM
+    loading is wanted, and it costs time."""
+    window, off, held = (t.__table__.c for t in (CoachWindow, CoachBlockedDay, CoachingSession))
+    theirs = CoachingSession.__table__.alias("theirs").c
+    no_text, no_number = null().cast(String), null().cast(Integer)
+    nothing = (no_text, no_number, no_number, no_number)
+    windows = select(
+        literal(_WINDOW, Integer), window.weekday, window.day, window.start_minute,
+        window.end_minute, *nothing,
+    ).where(window.coach_id == bindparam("coach"))  # fmt: skip
+    days_off = select(
+        literal(_DAY_OFF, Integer), no_number, off.day, no_number, no_number, *nothing
+    ).where(off.coach_id == bindparam("coach"))
+    upcoming = (
+        theirs.user_id == bindparam("user"),
+        theirs.status.in_(LIVE),
+        theirs.ends_at > bindparam("now", type_=theirs.ends_at.type),
     )
+    count = select(func.count()).correlate(None)
+    pair = cast(held.held_from, String).concat(",").concat(cast(held.held_to, String))
+    held_time = select(
+        literal(_HELD, Integer), no_number, null().cast(Date), no_number, no_number,
+        func.aggregate_strings(pair, ","), func.count(held.move_starts_at),
+        count.where(*upcoming, theirs.coach_id == bindparam("coach")).scalar_subquery(),
+        count.where(*upcoming).scalar_subquery(),
+    ).where(
+        held.coach_id == bindparam("coach"),
+        held.status.in_(LIVE),
+        held.id != bindparam("besides"),
+        or_(
+            and_(held.held_to > bindparam("first"), held.held_from < bindparam("last")),
+            held.move_starts_at.is_not(None),
+        ),
+    )  # fmt: skip
+    return union_all(windows, days_off, held_time)
 
 
 def _around(days: Sequence[date]) -> tuple[datetime, datetime]:
@@ -162,6 +196,12 @@ def _around(days: Sequence[date]) -> tuple[datetime, datetime]:
     since = datetime.combine(days[0] - timedelta(days=1), datetime.min.time(), UTC)
     until = datetime.combine(days[-1] + timedelta(days=2), datetime.min.time(), UTC)
     return since, until
+
+
+def horizon(coach: Coach, now: datetime) -> list[date]:
+    """Today and the days up to the coach's horizon, in the coach's zone."""
+    today = now.astimezone(ZoneInfo(coach.timezone)).date()
+    return [today + timedelta(days=n) for n in range(coach.horizon_days + 1)]
 
 
 async def free_slots(
@@ -174,11 +214,10 @@ async def free_slots(
 ) -> list[datetime]:
     """The coach's free slot starts (UTC, in order), up to the horizon or on `days`; the
     time of session `besides` counts as free (it is the one being moved)."""
-    available = await availability(session, coach)
-    span = available.days(now) if days is None else sorted(days)
+    span = horizon(coach, now) if days is None else sorted(days)
     if not span:
         return []
-    held = await held_time(session, coach.user_id, *_around(span), besides=besides)
+    available, held = await coach_time(session, coach, *_around(span), besides=besides)
     return slots.free_slots(available, now, held.spans, held.starts, span)
 
 
@@ -193,10 +232,9 @@ async def _check_slot(
 ) -> tuple[Availability, Held]:
     """Refused (NO_SLOT) unless `starts_at` is one of the coach's free slots now; with
     `person`, the held time carries that person's counts."""
-    available = await availability(session, coach)
-    day = local_day(starts_at, available.zone)
-    held = await held_time(
-        session, coach.user_id, *_around([day]), besides=besides,
+    day = local_day(starts_at, ZoneInfo(coach.timezone))
+    available, held = await coach_time(
+        session, coach, *_around([day]), besides=besides,
         person=(person, now) if person is not None else None,
     )  # fmt: skip
     if starts_at not in slots.free_slots(available, now, held.spans, held.starts, [day]):
@@ -342,11 +380,7 @@ async def request(
         created_at=now,
         updated_at=now,
     )
-    # One INSERT … RETURNING: the unit-of-work flush of a new object costs more than the
-    # statement.
-    booked = (
-        await session.scalars(insert(CoachingSession).returning(CoachingSession), [values])
-    ).one()
+    booked = (await session.scalars(_session_insert(), [values])).one()
     if not await _claim(session, _rows(coach, user_id, booked.id, starts_at), booked.id):
         await session.delete(booked)
         await session.flush()
@@ -357,6 +391,13 @@ async def request(
         )
     tally(session, "booking", "coaching")
     return booked
+
+
+@lru_cache(maxsize=1)
+def _session_insert() -> Any:
+    """One INSERT … RETURNING, built once: the unit-of-work flush of a new object costs more
+    than the statement, and so does building it anew."""
+    return insert(CoachingSession).returning(CoachingSession)
 
 
 async def _has_other_session(
