@@ -198,12 +198,6 @@ def _around(days: Sequence[date]) -> tuple[datetime, datetime]:
     return since, until
 
 
-def horizon(coach: Coach, now: datetime) -> list[date]:
-    """Today and the days up to the coach's horizon, in the coach's zone."""
-    today = now.astimezone(ZoneInfo(coach.timezone)).date()
-    return [today + timedelta(days=n) for n in range(coach.horizon_days + 1)]
-
-
 async def free_slots(
     session: AsyncSession,
     coach: Coach,
@@ -214,7 +208,8 @@ async def free_slots(
 ) -> list[datetime]:
     """The coach's free slot starts (UTC, in order), up to the horizon or on `days`; the
     time of session `besides` counts as free (it is the one being moved)."""
-    span = horizon(coach, now) if days is None else sorted(days)
+    zone = ZoneInfo(coach.timezone)  # the days are known before the coach's rows are read
+    span = slots.days_ahead(zone, coach.horizon_days, now) if days is None else sorted(days)
     if not span:
         return []
     available, held = await coach_time(session, coach, *_around(span), besides=besides)

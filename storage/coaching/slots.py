@@ -55,8 +55,13 @@ class Availability:
 
     def days(self, now: datetime) -> list[date]:
         """Today and the days up to the horizon, in the coach's zone."""
-        today = now.astimezone(self.zone).date()
-        return [today + timedelta(days=n) for n in range(self.horizon_days + 1)]
+        return days_ahead(self.zone, self.horizon_days, now)
+
+
+def days_ahead(zone: ZoneInfo, horizon_days: int, now: datetime) -> list[date]:
+    """Today in `zone` and the `horizon_days` days after it."""
+    today = now.astimezone(zone).date()
+    return [today + timedelta(days=n) for n in range(horizon_days + 1)]
 
 
 @lru_cache(maxsize=4096)
